@@ -1,0 +1,10 @@
+/* commands.h - the subcommands of the berth binary.  Each takes the
+ * arguments after its own name (argv[0] is the subcommand) and returns the
+ * process exit status. */
+#ifndef BERTH_COMMANDS_H
+#define BERTH_COMMANDS_H
+
+int cmd_version (int argc, char **argv);
+int cmd_validate (int argc, char **argv);
+
+#endif

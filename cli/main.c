@@ -1,0 +1,53 @@
+/* main.c - dispatch `berth COMMAND ...` to the subcommands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+struct command
+{
+  const char *name;
+  int (*run) (int argc, char **argv);
+  const char *summary;
+};
+
+static const struct command commands[] = {
+  { "validate", cmd_validate,
+    "check manifests as the API server would, print defaulted objects" },
+  { "version", cmd_version, "print the version" },
+};
+
+static void
+usage (FILE *f)
+{
+  fprintf (f, "Usage: berth COMMAND [OPTIONS]\n\n"
+              "berth runs Kubernetes manifests on one Linux machine.\n\n"
+              "Commands:\n");
+  for (size_t i = 0; i < sizeof (commands) / sizeof (commands[0]); i++)
+    fprintf (f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf (f, "\nRun 'berth COMMAND --help' for a command's options.\n");
+}
+
+int
+main (int argc, char **argv)
+{
+  if (argc < 2)
+    {
+      usage (stderr);
+      return 2;
+    }
+  if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0
+      || strcmp (argv[1], "help") == 0)
+    {
+      usage (stdout);
+      return 0;
+    }
+  if (strcmp (argv[1], "--version") == 0)
+    return cmd_version (argc - 1, argv + 1);
+  for (size_t i = 0; i < sizeof (commands) / sizeof (commands[0]); i++)
+    if (strcmp (argv[1], commands[i].name) == 0)
+      return commands[i].run (argc - 1, argv + 1);
+  fprintf (stderr, "berth: unknown command '%s'\n\n", argv[1]);
+  usage (stderr);
+  return 2;
+}
