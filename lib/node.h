@@ -20,6 +20,11 @@
 
 #include "error.h"
 
+/* Limits of the readers: nesting depth (counting the levels that aliases
+ * bring in), and nodes reachable through aliases in one stream. */
+#define NODE_MAX_DEPTH 1000
+#define NODE_ALIAS_BUDGET 1000000
+
 enum node_kind
 {
   NODE_SCALAR,
@@ -54,6 +59,11 @@ struct node
   struct node_pair *pairs;
 };
 
+/* Sharing: an alias, and every key and value a `<<` merge brings in, is the
+ * anchored node itself with one more reference, not a copy.  A tree that was
+ * read is therefore read-only: changing a node may change it in several
+ * places.  Build a new tree instead.  Allocation failures abort().  */
+
 /* A stream of documents, as read from one file. */
 struct node_stream
 {
@@ -86,11 +96,13 @@ void node_map_set_str (struct node *map, const char *key, const char *value);
 void node_map_set_int (struct node *map, const char *key, int64_t value);
 void node_map_set_bool (struct node *map, const char *key, bool value);
 
-/* Lookup: the value of KEY in MAP, or NULL. */
+/* Lookup: the value of KEY in MAP, or NULL.  A key that occurs twice (kept
+ * as read; callers may warn) yields its last value, as encoding/json and
+ * go-yaml v2 do.  node_map_set replaces that value or appends a pair. */
 struct node *node_map_get (const struct node *map, const char *key);
 
 /* Scalar resolution.  Each returns false when N does not have that type. */
-bool node_is_null (const struct node *n);            /* plain null, ~, "" */
+bool node_is_null (const struct node *n); /* plain null, ~, ""; NULL too */
 bool node_as_bool (const struct node *n, bool *out); /* true/false, yes/no... */
 /* Integers: decimal, 0x, 0o, 0b and leading-0 octal (YAML 1.1, as go-yaml
  * v2 resolves `defaultMode: 0644`), '_' separators, sign.  Fails on
@@ -99,9 +111,33 @@ bool node_as_int64 (const struct node *n, int64_t *out, bool *overflow);
 /* A plain scalar that resolves to a number (int or float). */
 bool node_is_number (const struct node *n);
 
+/* What N resolves to.  NODE_TYPE_TIMESTAMP is a plain scalar such as
+ * 2001-12-14 that go-yaml v2 would read as a time.  NULL is NODE_TYPE_NULL. */
+enum node_type
+{
+  NODE_TYPE_STRING,
+  NODE_TYPE_NULL,
+  NODE_TYPE_BOOL,
+  NODE_TYPE_INT,
+  NODE_TYPE_FLOAT,
+  NODE_TYPE_TIMESTAMP,
+  NODE_TYPE_SEQ,
+  NODE_TYPE_MAP,
+};
+enum node_type node_resolve (const struct node *n);
+
+/* Equal as data: same kinds, same texts and resolved types (a quoted "a" and
+ * a plain a are equal, a quoted "1" and a plain 1 are not; all nulls are
+ * equal, NULL included), map pairs in the same order, keys by text. */
+bool node_equal (const struct node *a, const struct node *b);
+
 /* Writers.  The tree is printed as JSON (two-space indent when PRETTY) or as
  * block YAML; scalars that are plain and resolve to a number, bool or null
- * are printed bare, everything else as a string. */
+ * are printed bare, everything else as a string.  Aliases are expanded.
+ * JSON: YAML-only numbers are normalised (0644 -> 420, 1_000 -> 1000), and
+ * .inf, .nan, text that is not UTF-8 and nesting past yajl's 128 levels are
+ * errors.  YAML: strings that would read back as another type are quoted,
+ * multi-line strings use the literal style.  *OUT is NUL-terminated. */
 int node_write_json (const struct node *n, bool pretty, char **out,
                      size_t *out_len, berth_error_t *err);
 int node_write_yaml (const struct node *n, char **out, size_t *out_len,
