@@ -227,7 +227,7 @@ get_field (struct span field, const struct bounds *r, uint64_t *out,
   while (i < field.n)
     {
       struct span item = { field.p + i, 0 };
-      uint64_t bits;
+      uint64_t bits = 0;
       while (i < field.n && field.p[i] != ',')
         i++, item.n++;
       i++;
@@ -249,7 +249,7 @@ parse_descriptor (const char *d, struct cron_schedule *s, berth_error_t *err)
   const uint64_t all_month = get_bits (1, 12, 1) | STAR_BIT;
   const uint64_t all_dow = get_bits (0, 6, 1) | STAR_BIT;
   const uint64_t all_hour = get_bits (0, 23, 1) | STAR_BIT;
-  int64_t ns;
+  int64_t ns = 0;
 
   s->minute = BIT (0);
   s->hour = BIT (0);

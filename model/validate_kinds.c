@@ -362,13 +362,12 @@ validate_cron_job (struct object *o)
     v_invalid (&v, "metadata.name", cj->metadata.name,
                "must be no more than 52 characters");
   mark = VPUSH (&v, "spec");
-  if (s->schedule == NULL || *s->schedule == '\0')
-    v_required (&v, "schedule", NULL);
-  else if (cron_validate_schedule (s->schedule, &err) < 0)
-    v_invalid (&v, "schedule", s->schedule, "%s", berth_error_msg (&err));
+  /* the cron module words these as the API server does, path aside */
+  if (cron_validate_schedule (s->schedule ? s->schedule : "", &err) < 0)
+    v_error (&v, "schedule", "%s", berth_error_msg (&err));
   berth_error_release (&err);
   if (s->time_zone && cron_validate_time_zone (s->time_zone, &err) < 0)
-    v_invalid (&v, "timeZone", s->time_zone, "%s", berth_error_msg (&err));
+    v_error (&v, "timeZone", "%s", berth_error_msg (&err));
   berth_error_release (&err);
   if (!str_in (s->concurrency_policy, policies))
     v_unsupported (&v, "concurrencyPolicy", s->concurrency_policy, policies);

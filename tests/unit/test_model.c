@@ -167,7 +167,7 @@ read_expect (const char *path, char *out, size_t size)
   while (fgets (buf, sizeof (buf), f))
     if (strncmp (buf, "# expect: ", 10) == 0)
       {
-        snprintf (out, size, "%s", buf + 10);
+        snprintf (out, size, "%.200s", buf + 10);
         out[strcspn (out, "\r\n")] = '\0';
         return;
       }
@@ -206,8 +206,8 @@ check_bad_file (const char *dir, const char *name)
   read_manifest (path, &m);
   if (strncmp (want, "line ", 5) == 0)
     {
-      char needle[64];
-      snprintf (needle, sizeof (needle), "%s, column", want);
+      char needle[256];
+      snprintf (needle, sizeof (needle), "%.200s, column", want);
       for (size_t i = 0; i < m.diags.len; i++)
         found |= strstr (m.diags.items[i].msg, needle) != NULL;
       ck_assert_msg (found, "%s: no syntax error at %s (%s)", path, want,
