@@ -66,6 +66,24 @@ print_diags (const char *file, const char *prefix, const struct diag_list *l)
     }
 }
 
+/* The object as the API server returns it from a create: defaulted, and
+ * for a Pod with the status it starts with (phase Pending, its QoS class). */
+static struct node *
+encode_created (const struct object *o)
+{
+  struct node *n = object_encode (o);
+  if (o->info->id == KIND_POD)
+    {
+      struct node *status = node_new_map ();
+      node_map_set_str (status, "phase", "Pending");
+      node_map_set_str (
+          status, "qosClass",
+          qos_class_name (qos_compute (&((struct pod *)o->data)->spec)));
+      node_map_set (n, "status", status);
+    }
+  return n;
+}
+
 static void
 report_object (struct validate_run *run, const struct object *o)
 {
@@ -78,7 +96,7 @@ report_object (struct validate_run *run, const struct object *o)
   if (run->output != OUT_SUMMARY)
     {
       if (ok)
-        node_seq_append (run->items, object_encode (o));
+        node_seq_append (run->items, encode_created (o));
       return;
     }
   if (!ok)

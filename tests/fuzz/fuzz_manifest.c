@@ -1,11 +1,14 @@
 /* fuzz_manifest.c - libFuzzer target for the manifest reader: any input must
- * be read or rejected with an error, and whatever is read must be written
- * back out as JSON and YAML, without crash, leak or hang. */
+ * be read or rejected with an error; whatever is read is written back as
+ * JSON and YAML, and decoded, defaulted and validated as Kubernetes objects,
+ * whose defaulted form is encoded again - without crash, leak or hang. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "manifest.h"
 #include "node.h"
+#include "qos.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
@@ -24,6 +27,30 @@ fuzz_node_writers (const struct node *doc)
   berth_error_release (&err);
 }
 
+static void
+fuzz_objects (const uint8_t *data, size_t size)
+{
+  struct manifest m;
+
+  manifest_read_buffer ("fuzz.yaml", (const char *)data, size, &m);
+  for (size_t i = 0; i < m.len; i++)
+    {
+      struct object *o = m.objects[i];
+      char *ref = object_ref (o);
+      free (ref);
+      if (!object_is_valid (o))
+        continue;
+      if (o->info->id == KIND_POD)
+        (void)qos_compute (&((struct pod *)o->data)->spec);
+      {
+        struct node *n = object_encode (o);
+        fuzz_node_writers (n);
+        node_unref (n);
+      }
+    }
+  manifest_free (&m);
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -40,5 +67,6 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     if (s.docs[i] != NULL)
       fuzz_node_writers (s.docs[i]);
   node_stream_free (&s);
+  fuzz_objects (data, size);
   return 0;
 }
