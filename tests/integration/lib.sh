@@ -267,10 +267,16 @@ track_mount() { defer umount -l "$1"; }
 
 # --- test images ---------------------------------------------------------
 
-# test_image NAME: build (once per run) an OCI layout of a test image with
-# tests/images/build-image; prints its dir.
+# test_image NAME: the OCI layout of a test image (tests/images/build-image);
+# prints its dir. Taken from $BERTH_IMAGE_PREBUILT/NAME when there (make
+# check-vm builds them natively on the host, while the VM boots), else
+# built once per run in $BERTH_IMAGE_CACHE.
 test_image() {
 	local cache=${BERTH_IMAGE_CACHE:-$BERTH_TEST_RUNDIR/images}
+	if [ -n "${BERTH_IMAGE_PREBUILT:-}" ] && [ -e "$BERTH_IMAGE_PREBUILT/$1/index.json" ]; then
+		echo "$BERTH_IMAGE_PREBUILT/$1"
+		return
+	fi
 	mkdir -p "$cache"
 	(
 		flock 8
