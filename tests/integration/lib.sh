@@ -258,6 +258,7 @@ make_netns() {
 _itest_rm_netns() {
 	local pids
 	pids=$(ip netns pids "$1" 2>/dev/null) || true
+	# shellcheck disable=SC2086 # one pid a word
 	[ -z "$pids" ] || kill -9 $pids 2>/dev/null || true
 	ip netns del "$1"
 }
@@ -281,7 +282,7 @@ test_image() {
 	(
 		flock 8
 		[ -e "$cache/$1/index.json" ] || {
-			rm -rf "$cache/$1"
+			rm -rf "${cache:?}/$1"
 			"$BERTH_SRCDIR/tests/images/build-image" "$1" "$cache/$1" >&2
 		}
 	) 8>"$cache/.$1.lock"
