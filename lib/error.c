@@ -14,6 +14,10 @@ error_return_value (int status)
   return status > 0 ? -status : -1;
 }
 
+static int error_vmake (berth_error_t *err, int status, const char *suffix,
+                        const char *fmt, va_list ap)
+    __attribute__ ((format (printf, 4, 0)));
+
 static int
 error_vmake (berth_error_t *err, int status, const char *suffix,
              const char *fmt, va_list ap)

@@ -29,8 +29,9 @@ struct quantity
 };
 
 /* Parse S as ParseQuantity does.  Errors: "quantities must match the regular
- * expression ..." style messages, and overflow for magnitudes k8s cannot hold
- * (more than about 9.2e18 whole units). */
+ * expression ..." style messages, and "too large" for magnitudes that do not
+ * fit the 128-bit nano count (about 1.7e29); int64 overflow is reported by
+ * quantity_value and quantity_milli_value. */
 int quantity_parse (const char *s, struct quantity *q, berth_error_t *err);
 
 /* Whole units, rounded up (Quantity.Value).  Returns -1 and an error on
