@@ -8,7 +8,7 @@ build_pkgs=(
   libcurl4-openssl-dev libyajl-dev libyaml-dev libseccomp-dev libcap-dev
   libmicrohttpd-dev check libarchive-dev libssl-dev
   clang libclang-rt-dev clang-format
-  tzdata
+  tzdata time
 )
 # What the VM harness (tests/vm/run) and the test images need.
 vm_pkgs=(
