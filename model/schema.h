@@ -107,6 +107,17 @@ struct list_raw
     .name = NULL                                                               \
   }
 
+/* Define the descriptor VAR_desc of struct T from its fields: DESC for one
+ * that other files use, SDESC for one local to its file. */
+#define DESC(var, T, ...)                                                      \
+  static const struct field_desc var##_fields[] = { __VA_ARGS__, FIELD_END };  \
+  const struct type_desc var##_desc                                            \
+      = { .name = #T, .size = sizeof (struct T), .fields = var##_fields }
+#define SDESC(var, T, ...)                                                     \
+  static const struct field_desc var##_fields[] = { __VA_ARGS__, FIELD_END };  \
+  static const struct type_desc var##_desc                                     \
+      = { .name = #T, .size = sizeof (struct T), .fields = var##_fields }
+
 size_t schema_elem_size (const struct field_desc *f);
 
 /* The descriptors of the top-level kinds (schema_pod.c, schema_kinds.c). */

@@ -1,15 +1,6 @@
 /* schema_kinds.c - descriptors of the kinds other than Pod. */
 #include "schema.h"
 
-#define DESC(var, T, ...)                                                      \
-  static const struct field_desc var##_fields[] = { __VA_ARGS__, FIELD_END };  \
-  const struct type_desc var##_desc                                            \
-      = { .name = #T, .size = sizeof (struct T), .fields = var##_fields }
-#define SDESC(var, T, ...)                                                     \
-  static const struct field_desc var##_fields[] = { __VA_ARGS__, FIELD_END };  \
-  static const struct type_desc var##_desc                                     \
-      = { .name = #T, .size = sizeof (struct T), .fields = var##_fields }
-
 /* Every top-level kind: apiVersion and kind are read by the manifest
  * reader, status is accepted and dropped as the API server does on create. */
 #define TOP(T)                                                                 \

@@ -1,15 +1,6 @@
 /* schema_pod.c - descriptors of ObjectMeta, PodSpec and everything in it. */
 #include "schema.h"
 
-#define DESC(var, T, ...)                                                      \
-  static const struct field_desc var##_fields[] = { __VA_ARGS__, FIELD_END };  \
-  const struct type_desc var##_desc                                            \
-      = { .name = #T, .size = sizeof (struct T), .fields = var##_fields }
-#define SDESC(var, T, ...)                                                     \
-  static const struct field_desc var##_fields[] = { __VA_ARGS__, FIELD_END };  \
-  static const struct type_desc var##_desc                                     \
-      = { .name = #T, .size = sizeof (struct T), .fields = var##_fields }
-
 size_t
 schema_elem_size (const struct field_desc *f)
 {

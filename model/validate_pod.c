@@ -900,26 +900,7 @@ v_node_selector_term (struct vctx *v, const struct node_selector_term *t)
       const struct node_selector_requirement *r
           = &t->match_expressions.items[i];
       size_t m = VPUSH (v, "matchExpressions"), m2 = VPUSH_INDEX (v, i);
-      if (!str_in (r->operator, ops))
-        v_unsupported (v, "operator", r->operator, ops);
-      else if ((!strcmp (r->operator, "In") || !strcmp (r->operator, "NotIn"))
-               && r->values.len == 0)
-        v_required (v, "values",
-                    "must be specified when `operator` is 'In' or 'NotIn'");
-      else if ((!strcmp (r->operator, "Exists")
-                || !strcmp (r->operator, "DoesNotExist"))
-               && r->values.len > 0)
-        v_forbidden (v, "values",
-                     "may not be specified when `operator` is "
-                     "'Exists' or 'DoesNotExist'");
-      else if ((!strcmp (r->operator, "Gt") || !strcmp (r->operator, "Lt"))
-               && r->values.len != 1)
-        v_required (v, "values",
-                    "must be specified single value when "
-                    "`operator` is 'Lt' or 'Gt'");
-      if (r->key == NULL || check_qualified_name (r->key))
-        v_invalid (v, "key", r->key, "%s",
-                   r->key ? check_qualified_name (r->key) : "Required value");
+      v_requirement (v, r->key, r->operator, r->values.len, ops);
       VPOP (v, m2);
       VPOP (v, m);
     }

@@ -394,6 +394,29 @@ v_non_negative (struct vctx *v, const char *field, const struct opt_int *x)
 }
 
 void
+v_requirement (struct vctx *v, const char *key, const char *op, size_t nvalues,
+               const char *const *ops)
+{
+  if (!str_in (op, ops))
+    v_unsupported (v, "operator", op ? op : "", ops);
+  else if ((!strcmp (op, "In") || !strcmp (op, "NotIn")) && nvalues == 0)
+    v_required (v, "values",
+                "must be specified when `operator` is 'In' or 'NotIn'");
+  else if ((!strcmp (op, "Exists") || !strcmp (op, "DoesNotExist"))
+           && nvalues > 0)
+    v_forbidden (v, "values",
+                 "may not be specified when `operator` is "
+                 "'Exists' or 'DoesNotExist'");
+  else if ((!strcmp (op, "Gt") || !strcmp (op, "Lt")) && nvalues != 1)
+    v_required (v, "values",
+                "must be specified single value when "
+                "`operator` is 'Lt' or 'Gt'");
+  if (key == NULL || check_qualified_name (key))
+    v_invalid (v, "key", key, "%s",
+               key ? check_qualified_name (key) : "Required value");
+}
+
+void
 v_label_selector (struct vctx *v, const char *field,
                   const struct label_selector *s)
 {
@@ -407,22 +430,7 @@ v_label_selector (struct vctx *v, const char *field,
           = &s->match_expressions.items[i];
       size_t m2 = VPUSH (v, "matchExpressions");
       size_t m3 = VPUSH_INDEX (v, i);
-      if (!str_in (r->operator, ops))
-        v_unsupported (v, "operator", r->operator ? r->operator : "", ops);
-      else if ((strcmp (r->operator, "In") == 0
-                || strcmp (r->operator, "NotIn") == 0)
-               && r->values.len == 0)
-        v_required (v, "values",
-                    "must be specified when `operator` is 'In' or 'NotIn'");
-      else if ((strcmp (r->operator, "Exists") == 0
-                || strcmp (r->operator, "DoesNotExist") == 0)
-               && r->values.len > 0)
-        v_forbidden (v, "values",
-                     "may not be specified when `operator` is "
-                     "'Exists' or 'DoesNotExist'");
-      if (r->key == NULL || check_qualified_name (r->key))
-        v_invalid (v, "key", r->key, "%s",
-                   r->key ? check_qualified_name (r->key) : "Required value");
+      v_requirement (v, r->key, r->operator, r->values.len, ops);
       VPOP (v, m3);
       VPOP (v, m2);
     }

@@ -59,6 +59,9 @@ void v_labels (struct vctx *v, const char *field, const struct strmap *labels);
 void v_annotations (struct vctx *v, const struct strmap *a);
 void v_non_negative (struct vctx *v, const char *field,
                      const struct opt_int *x);
+/* A selector requirement: OPS lists the operators allowed. */
+void v_requirement (struct vctx *v, const char *key, const char *op,
+                    size_t nvalues, const char *const *ops);
 void v_label_selector (struct vctx *v, const char *field,
                        const struct label_selector *s);
 bool label_selector_matches (const struct label_selector *s,
