@@ -566,6 +566,103 @@ START_TEST (test_secret_string_data)
 }
 END_TEST
 
+/* Inline bad manifests: spec fragment -> the one error path expected. */
+static const struct
+{
+  const char *spec;
+  const char *path;
+} bad_specs[] = {
+  { "  containers: [{name: a, image: x}]\n  tolerations: [{key: k, operator: "
+    "Exists, value: v}]\n",
+    "spec.tolerations[0].operator" },
+  { "  containers: [{name: a, image: x}]\n  tolerations: [{key: k, "
+    "tolerationSeconds: 5, effect: NoSchedule}]\n",
+    "spec.tolerations[0].effect" },
+  { "  containers: [{name: a, image: x}]\n  affinity: {nodeAffinity: "
+    "{requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: "
+    "[{matchExpressions: [{key: k, operator: Gt, values: ['1', '2']}]}]}}}\n",
+    "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution"
+    ".nodeSelectorTerms[0].matchExpressions[0].values" },
+  { "  containers: [{name: a, image: x}]\n  activeDeadlineSeconds: 0\n",
+    "spec.activeDeadlineSeconds" },
+  { "  containers: [{name: a, image: x}]\n  hostAliases: [{ip: 300.1.1.1, "
+    "hostnames: [foo]}]\n",
+    "spec.hostAliases[0].ip" },
+  { "  containers: [{name: a, image: x, restartPolicy: Always}]\n",
+    "spec.containers[0].restartPolicy" },
+  { "  initContainers: [{name: i, image: x, restartPolicy: OnFailure}]\n"
+    "  containers: [{name: a, image: x}]\n",
+    "spec.initContainers[0].restartPolicy" },
+  { "  containers: [{name: a, image: x, readinessProbe: {exec: {command: "
+    "[x]}, terminationGracePeriodSeconds: 5}}]\n",
+    "spec.containers[0].readinessProbe.terminationGracePeriodSeconds" },
+  { "  containers: [{name: a, image: x, livenessProbe: {exec: {command: [x]}, "
+    "tcpSocket: {port: 1}}}]\n",
+    "spec.containers[0].livenessProbe" },
+  { "  containers: [{name: a, image: x, securityContext: {privileged: true, "
+    "allowPrivilegeEscalation: false}}]\n",
+    "spec.containers[0].securityContext" },
+  { "  containers: [{name: a, image: x, securityContext: {seccompProfile: "
+    "{type: Localhost}}}]\n",
+    "spec.containers[0].securityContext.seccompProfile.localhostProfile" },
+  { "  containers: [{name: a, image: x, env: [{name: 'A=B', value: x}]}]\n",
+    "spec.containers[0].env[0].name" },
+  { "  containers: [{name: a, image: x, env: [{name: A, valueFrom: "
+    "{fieldRef: {fieldPath: spec.bogus}}}]}]\n",
+    "spec.containers[0].env[0].valueFrom.fieldRef.fieldPath" },
+  { "  containers: [{name: a, image: x, ports: [{containerPort: 80, "
+    "protocol: ICMP}]}]\n",
+    "spec.containers[0].ports[0].protocol" },
+  { "  containers: [{name: a, image: x, ports: [{name: Http, containerPort: "
+    "80}]}]\n",
+    "spec.containers[0].ports[0].name" },
+  { "  containers: [{name: a, image: x, volumeMounts: [{name: v, mountPath: "
+    "/v, subPath: ../x}]}]\n  volumes: [{name: v}]\n",
+    "spec.containers[0].volumeMounts[0].subPath" },
+  { "  containers: [{name: a, image: x}]\n  volumes: [{name: v, secret: "
+    "{secretName: s, defaultMode: 01000}}]\n",
+    "spec.volumes[0].secret.defaultMode" },
+  { "  containers: [{name: a, image: x}]\n  volumes: [{name: v, hostPath: "
+    "{path: /x, type: Folder}}]\n",
+    "spec.volumes[0].hostPath.type" },
+  { "  containers: [{name: a, image: x}]\n  volumes: [{name: v, emptyDir: "
+    "{}, hostPath: {path: /x}}]\n",
+    "spec.volumes[0]" },
+  { "  containers: [{name: a, image: x, resources: {limits: {"
+    "example.com/gpu: 1}, requests: {example.com/gpu: 2}}}]\n",
+    "spec.containers[0].resources.requests.example.com/gpu" },
+  { "  containers: [{name: a, image: x}]\n  shareProcessNamespace: true\n"
+    "  hostPID: true\n",
+    "spec.securityContext.shareProcessNamespace" },
+  { "  containers: [{name: a, image: x}]\n  dnsPolicy: None\n",
+    "spec.dnsConfig" },
+  { "  containers: [{name: a, image: x, imagePullPolicy: Sometimes}]\n",
+    "spec.containers[0].imagePullPolicy" },
+};
+
+START_TEST (test_bad_specs)
+{
+  for (size_t i = 0; i < sizeof (bad_specs) / sizeof (bad_specs[0]); i++)
+    {
+      struct manifest m;
+      cleanup_free char *text = NULL;
+      char diags[2048];
+      ck_assert_int_ge (asprintf (&text,
+                                  "apiVersion: v1\nkind: Pod\n"
+                                  "metadata: {name: p}\nspec:\n%s",
+                                  bad_specs[i].spec),
+                        0);
+      read_text (text, &m);
+      ck_assert_int_eq (m.len, 1);
+      dump_diags (m.objects[0], diags, sizeof (diags));
+      ck_assert_msg (object_has_error_at (m.objects[0], bad_specs[i].path),
+                     "case %zu: no error at %s; got%s", i, bad_specs[i].path,
+                     diags);
+      manifest_free (&m);
+    }
+}
+END_TEST
+
 static Suite *
 model_suite (void)
 {
@@ -579,6 +676,7 @@ model_suite (void)
   tcase_add_test (docs, test_docs_json);
   tcase_add_test (bad, test_bad_fixtures);
   tcase_add_test (bad, test_mixed_fixtures);
+  tcase_add_test (bad, test_bad_specs);
   tcase_add_test (unit, test_pod_defaults);
   tcase_add_test (unit, test_volume_defaults);
   tcase_add_test (unit, test_batch_and_service_defaults);
