@@ -148,6 +148,191 @@ lifecycle_pod_phase (const struct pod_spec *spec,
   return PHASE_PENDING;
 }
 
+/* Go's fmt of a []string: "[a b c]". */
+struct name_list
+{
+  char buf[1024];
+  size_t len;
+  size_t count;
+};
+
+static void
+name_list_add (struct name_list *l, const char *name)
+{
+  int n = snprintf (l->buf + l->len, sizeof (l->buf) - l->len, "%s%s",
+                    l->count ? " " : "", name ? name : "");
+  if (n > 0 && (size_t)n < sizeof (l->buf) - l->len)
+    l->len += (size_t)n;
+  l->count++;
+}
+
+/* "containers with unknown status: [a], containers with <what> status:
+ * [b c]", or NULL when both lists are empty. */
+static char *
+status_message (const struct name_list *unknown, const char *what,
+                const struct name_list *bad)
+{
+  char *msg = NULL;
+  int r = 0;
+  if (unknown->count && bad->count)
+    r = asprintf (&msg,
+                  "containers with unknown status: [%s], containers with %s "
+                  "status: [%s]",
+                  unknown->buf, what, bad->buf);
+  else if (unknown->count)
+    r = asprintf (&msg, "containers with unknown status: [%s]", unknown->buf);
+  else if (bad->count)
+    r = asprintf (&msg, "containers with %s status: [%s]", what, bad->buf);
+  if (r < 0)
+    abort ();
+  return msg;
+}
+
+static struct pod_condition
+cond (const char *type, bool status, const char *reason, char *message)
+{
+  return (struct pod_condition){
+    .type = type, .status = status, .reason = reason, .message = message
+  };
+}
+
+static bool
+any_regular_started (const struct pod_spec *spec,
+                     const struct container_state *states, size_t n)
+{
+  for (size_t i = 0; i < spec->containers.len; i++)
+    {
+      const struct container_state *s
+          = find_state (states, n, spec->containers.items[i].name);
+      if (s && (s->state == CSTATE_RUNNING || s->state == CSTATE_TERMINATED))
+        return true;
+    }
+  return false;
+}
+
+static struct pod_condition
+initialized_condition (const struct pod_spec *spec,
+                       const struct container_state *states, size_t n,
+                       enum pod_phase phase)
+{
+  struct name_list unknown = { .len = 0 }, incomplete = { .len = 0 };
+  char *msg;
+  for (size_t i = 0; i < spec->init_containers.len; i++)
+    {
+      const struct container *c = &spec->init_containers.items[i];
+      const struct container_state *s = find_state (states, n, c->name);
+      bool done;
+      if (s == NULL)
+        {
+          name_list_add (&unknown, c->name);
+          continue;
+        }
+      done = lifecycle_is_sidecar (c)
+                 ? s->started
+                 : (s->state == CSTATE_TERMINATED && s->exit_code == 0);
+      if (!done)
+        name_list_add (&incomplete, c->name);
+    }
+  if (phase == PHASE_SUCCEEDED && unknown.count == 0)
+    return cond ("Initialized", true, "PodCompleted", NULL);
+  if (any_regular_started (spec, states, n))
+    return cond ("Initialized", true, NULL, NULL);
+  msg = status_message (&unknown, "incomplete", &incomplete);
+  if (msg)
+    return cond ("Initialized", false, "ContainersNotInitialized", msg);
+  return cond ("Initialized", true, NULL, NULL);
+}
+
+static struct pod_condition
+containers_ready_condition (const struct pod_spec *spec,
+                            const struct container_state *states, size_t n,
+                            enum pod_phase phase)
+{
+  struct name_list unknown = { .len = 0 }, unready = { .len = 0 };
+  char *msg;
+  for (size_t i = 0; i < spec->init_containers.len; i++)
+    {
+      const struct container *c = &spec->init_containers.items[i];
+      const struct container_state *s = find_state (states, n, c->name);
+      if (!lifecycle_is_sidecar (c))
+        continue;
+      if (s == NULL)
+        name_list_add (&unknown, c->name);
+      else if (!s->ready)
+        name_list_add (&unready, c->name);
+    }
+  for (size_t i = 0; i < spec->containers.len; i++)
+    {
+      const struct container *c = &spec->containers.items[i];
+      const struct container_state *s = find_state (states, n, c->name);
+      if (s == NULL)
+        name_list_add (&unknown, c->name);
+      else if (!s->ready)
+        name_list_add (&unready, c->name);
+    }
+  if ((phase == PHASE_SUCCEEDED && unknown.count == 0) || phase == PHASE_FAILED)
+    return cond ("ContainersReady", false,
+                 phase == PHASE_FAILED ? "PodFailed" : "PodCompleted", NULL);
+  msg = status_message (&unknown, "unready", &unready);
+  if (msg)
+    return cond ("ContainersReady", false, "ContainersNotReady", msg);
+  return cond ("ContainersReady", true, NULL, NULL);
+}
+
+/* Ready: ContainersReady, and every readiness gate True.  berth sets no
+ * custom conditions, so a gate is never satisfied. */
+static struct pod_condition
+ready_condition (const struct pod_spec *spec, const struct pod_condition *cr)
+{
+  char *msg = NULL;
+  const struct node *gates = spec->readiness_gates;
+  if (!cr->status)
+    return cond ("Ready", false, cr->reason,
+                 cr->message ? xstrdup (cr->message) : NULL);
+  for (size_t i = 0; gates && gates->kind == NODE_SEQ && i < gates->len; i++)
+    {
+      const struct node *t = node_map_get (gates->items[i], "conditionType");
+      char *next = NULL;
+      if (asprintf (&next,
+                    "%s%scorresponding condition of pod readiness gate "
+                    "\"%s\" does not exist.",
+                    msg ? msg : "", msg ? ", " : "",
+                    t && t->kind == NODE_SCALAR ? t->text : "")
+          < 0)
+        abort ();
+      free (msg);
+      msg = next;
+    }
+  if (msg)
+    return cond ("Ready", false, "ReadinessGatesNotReady", msg);
+  return cond ("Ready", true, NULL, NULL);
+}
+
+void
+lifecycle_conditions (const struct pod_spec *spec,
+                      const struct container_state *states, size_t n,
+                      enum pod_phase phase, bool sandbox_ready,
+                      struct pod_condition out[COND_COUNT])
+{
+  out[COND_READY_TO_START]
+      = cond ("PodReadyToStartContainers", sandbox_ready, NULL, NULL);
+  out[COND_INITIALIZED] = initialized_condition (spec, states, n, phase);
+  out[COND_CONTAINERS_READY]
+      = containers_ready_condition (spec, states, n, phase);
+  out[COND_READY] = ready_condition (spec, &out[COND_CONTAINERS_READY]);
+  out[COND_SCHEDULED] = cond ("PodScheduled", true, NULL, NULL);
+}
+
+void
+lifecycle_conditions_free (struct pod_condition c[COND_COUNT])
+{
+  for (int i = 0; i < COND_COUNT; i++)
+    {
+      free (c[i].message);
+      c[i].message = NULL;
+    }
+}
+
 bool
 lifecycle_should_restart (const char *restart_policy,
                           const struct container_state *s, bool pod_is_deleting)

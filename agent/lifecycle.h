@@ -32,6 +32,7 @@ struct container_state
   bool last_terminated; /* lastTerminationState.terminated is set */
   int last_exit_code;   /* its exit code */
   bool started;         /* the Started flag (startup probe passed) */
+  bool ready;           /* the Ready flag (readiness probe passed) */
 };
 
 enum pod_phase
@@ -52,6 +53,34 @@ enum pod_phase lifecycle_pod_phase (const struct pod_spec *spec,
                                     const struct container_state *states,
                                     size_t n, bool pod_is_terminal,
                                     bool is_static);
+
+/* The kubelet-owned pod conditions (status/generate.go), in the order the
+ * kubelet lists them. */
+enum
+{
+  COND_READY_TO_START,
+  COND_INITIALIZED,
+  COND_READY,
+  COND_CONTAINERS_READY,
+  COND_SCHEDULED,
+  COND_COUNT,
+};
+
+struct pod_condition
+{
+  const char *type;   /* "Ready", ... */
+  bool status;        /* True or False */
+  const char *reason; /* NULL when none */
+  char *message;      /* malloc'ed, NULL when none */
+};
+
+/* Fill OUT[COND_COUNT]; SANDBOX_READY: the pod's namespaces and network
+ * exist.  Free the messages with lifecycle_conditions_free. */
+void lifecycle_conditions (const struct pod_spec *spec,
+                           const struct container_state *states, size_t n,
+                           enum pod_phase phase, bool sandbox_ready,
+                           struct pod_condition out[COND_COUNT]);
+void lifecycle_conditions_free (struct pod_condition c[COND_COUNT]);
 
 /* ShouldContainerBeRestarted for a container whose state is STATE. */
 bool lifecycle_should_restart (const char *restart_policy,

@@ -198,6 +198,69 @@ START_TEST (test_backoff_key)
 }
 END_TEST
 
+START_TEST (test_conditions)
+{
+  const char *init = "  initContainers: [{name: i, image: x}]\n";
+  const struct pod_spec *s = pod_spec ("Always", init);
+  struct container_state st[2]
+      = { state ("i", CSTATE_RUNNING), state ("a", CSTATE_WAITING) };
+  struct pod_condition c[COND_COUNT];
+
+  lifecycle_conditions (s, st, 2, PHASE_PENDING, true, c);
+  ck_assert (c[COND_READY_TO_START].status);
+  ck_assert (!c[COND_INITIALIZED].status);
+  ck_assert_str_eq (c[COND_INITIALIZED].reason, "ContainersNotInitialized");
+  ck_assert_str_eq (c[COND_INITIALIZED].message,
+                    "containers with incomplete status: [i]");
+  ck_assert_str_eq (c[COND_CONTAINERS_READY].message,
+                    "containers with unready status: [a]");
+  ck_assert_str_eq (c[COND_READY].reason, "ContainersNotReady");
+  ck_assert (c[COND_SCHEDULED].status);
+  lifecycle_conditions_free (c);
+
+  st[0] = terminated ("i", 0);
+  st[1] = state ("a", CSTATE_RUNNING);
+  st[1].ready = true;
+  lifecycle_conditions (s, st, 2, PHASE_RUNNING, true, c);
+  ck_assert (c[COND_INITIALIZED].status);
+  ck_assert (c[COND_CONTAINERS_READY].status);
+  ck_assert (c[COND_READY].status);
+  ck_assert_ptr_null (c[COND_READY].message);
+  lifecycle_conditions_free (c);
+
+  st[1] = terminated ("a", 0);
+  lifecycle_conditions (s, st, 2, PHASE_SUCCEEDED, true, c);
+  ck_assert_str_eq (c[COND_INITIALIZED].reason, "PodCompleted");
+  ck_assert (!c[COND_READY].status);
+  ck_assert_str_eq (c[COND_READY].reason, "PodCompleted");
+  lifecycle_conditions_free (c);
+  manifest_free (&m);
+}
+END_TEST
+
+START_TEST (test_readiness_gates)
+{
+  struct manifest gm;
+  const char *text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n"
+                     "  readinessGates: [{conditionType: example.com/lb}]\n"
+                     "  containers: [{name: a, image: x}]\n";
+  struct container_state st = state ("a", CSTATE_RUNNING);
+  struct pod_condition c[COND_COUNT];
+  manifest_read_buffer ("g.yaml", text, strlen (text), &gm);
+  st.ready = true;
+  lifecycle_conditions (&((struct pod *)gm.objects[0]->data)->spec, &st, 1,
+                        PHASE_RUNNING, true, c);
+  ck_assert (c[COND_CONTAINERS_READY].status);
+  ck_assert (!c[COND_READY].status);
+  ck_assert_str_eq (c[COND_READY].reason, "ReadinessGatesNotReady");
+  ck_assert_str_eq (c[COND_READY].message,
+                    "corresponding condition of pod readiness gate "
+                    "\"example.com/lb\" does not exist.");
+  lifecycle_conditions_free (c);
+  manifest_free (&gm);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -212,6 +275,8 @@ main (void)
   tcase_add_test (tc, test_should_restart);
   tcase_add_test (tc, test_backoff_sequence);
   tcase_add_test (tc, test_backoff_key);
+  tcase_add_test (tc, test_conditions);
+  tcase_add_test (tc, test_readiness_gates);
   suite_add_tcase (s, tc);
   sr = srunner_create (s);
   srunner_run_all (sr, CK_ENV);
