@@ -335,14 +335,14 @@ codec_decode (struct decode_ctx *ctx, const struct type_desc *desc,
 
       if (f == NULL)
         diag_add (ctx->diags, DIAG_WARNING, path_str (&ctx->path),
-                  "unknown field \"%s\"", path_str (&ctx->path));
+                  "unknown field");
       else
         {
           for (size_t j = 0; j < i; j++)
             if (strcmp (n->pairs[j].key->text, key) == 0)
               {
                 diag_add (ctx->diags, DIAG_WARNING, path_str (&ctx->path),
-                          "duplicate field \"%s\"", path_str (&ctx->path));
+                          "duplicate field");
                 clear_field (f, obj);
                 break;
               }
