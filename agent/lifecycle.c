@@ -23,8 +23,8 @@ lifecycle_is_sidecar (const struct container *c)
   return c->restart_policy && strcmp (c->restart_policy, "Always") == 0;
 }
 
-static const struct container_state *
-find_state (const struct container_state *states, size_t n, const char *name)
+static const struct lifecycle_status *
+find_state (const struct lifecycle_status *states, size_t n, const char *name)
 {
   for (size_t i = 0; i < n; i++)
     if (states[i].name && name && strcmp (states[i].name, name) == 0)
@@ -39,7 +39,7 @@ struct phase_counts
 };
 
 static void
-count_regular_init (struct phase_counts *c, const struct container_state *s)
+count_regular_init (struct phase_counts *c, const struct lifecycle_status *s)
 {
   if (s == NULL || s->state == CSTATE_NONE || s->state == CSTATE_RUNNING)
     c->pending_init++;
@@ -58,7 +58,7 @@ count_regular_init (struct phase_counts *c, const struct container_state *s)
 }
 
 static void
-count_sidecar (struct phase_counts *c, const struct container_state *s)
+count_sidecar (struct phase_counts *c, const struct lifecycle_status *s)
 {
   if (s == NULL)
     c->unknown++;
@@ -82,7 +82,7 @@ count_sidecar (struct phase_counts *c, const struct container_state *s)
 }
 
 static void
-count_regular (struct phase_counts *c, const struct container_state *s)
+count_regular (struct phase_counts *c, const struct lifecycle_status *s)
 {
   if (s == NULL || s->state == CSTATE_NONE)
     {
@@ -109,7 +109,7 @@ count_regular (struct phase_counts *c, const struct container_state *s)
 
 enum pod_phase
 lifecycle_pod_phase (const struct pod_spec *spec,
-                     const struct container_state *states, size_t n,
+                     const struct lifecycle_status *states, size_t n,
                      bool pod_is_terminal, bool is_static)
 {
   struct phase_counts c = { 0 };
@@ -118,7 +118,7 @@ lifecycle_pod_phase (const struct pod_spec *spec,
   for (size_t i = 0; i < spec->init_containers.len; i++)
     {
       const struct container *ctr = &spec->init_containers.items[i];
-      const struct container_state *s = find_state (states, n, ctr->name);
+      const struct lifecycle_status *s = find_state (states, n, ctr->name);
       if (lifecycle_is_sidecar (ctr))
         count_sidecar (&c, s);
       else
@@ -198,11 +198,11 @@ cond (const char *type, bool status, const char *reason, char *message)
 
 static bool
 any_regular_started (const struct pod_spec *spec,
-                     const struct container_state *states, size_t n)
+                     const struct lifecycle_status *states, size_t n)
 {
   for (size_t i = 0; i < spec->containers.len; i++)
     {
-      const struct container_state *s
+      const struct lifecycle_status *s
           = find_state (states, n, spec->containers.items[i].name);
       if (s && (s->state == CSTATE_RUNNING || s->state == CSTATE_TERMINATED))
         return true;
@@ -212,7 +212,7 @@ any_regular_started (const struct pod_spec *spec,
 
 static struct pod_condition
 initialized_condition (const struct pod_spec *spec,
-                       const struct container_state *states, size_t n,
+                       const struct lifecycle_status *states, size_t n,
                        enum pod_phase phase)
 {
   struct name_list unknown = { .len = 0 }, incomplete = { .len = 0 };
@@ -220,7 +220,7 @@ initialized_condition (const struct pod_spec *spec,
   for (size_t i = 0; i < spec->init_containers.len; i++)
     {
       const struct container *c = &spec->init_containers.items[i];
-      const struct container_state *s = find_state (states, n, c->name);
+      const struct lifecycle_status *s = find_state (states, n, c->name);
       bool done;
       if (s == NULL)
         {
@@ -245,7 +245,7 @@ initialized_condition (const struct pod_spec *spec,
 
 static struct pod_condition
 containers_ready_condition (const struct pod_spec *spec,
-                            const struct container_state *states, size_t n,
+                            const struct lifecycle_status *states, size_t n,
                             enum pod_phase phase)
 {
   struct name_list unknown = { .len = 0 }, unready = { .len = 0 };
@@ -253,7 +253,7 @@ containers_ready_condition (const struct pod_spec *spec,
   for (size_t i = 0; i < spec->init_containers.len; i++)
     {
       const struct container *c = &spec->init_containers.items[i];
-      const struct container_state *s = find_state (states, n, c->name);
+      const struct lifecycle_status *s = find_state (states, n, c->name);
       if (!lifecycle_is_sidecar (c))
         continue;
       if (s == NULL)
@@ -264,7 +264,7 @@ containers_ready_condition (const struct pod_spec *spec,
   for (size_t i = 0; i < spec->containers.len; i++)
     {
       const struct container *c = &spec->containers.items[i];
-      const struct container_state *s = find_state (states, n, c->name);
+      const struct lifecycle_status *s = find_state (states, n, c->name);
       if (s == NULL)
         name_list_add (&unknown, c->name);
       else if (!s->ready)
@@ -310,7 +310,7 @@ ready_condition (const struct pod_spec *spec, const struct pod_condition *cr)
 
 void
 lifecycle_conditions (const struct pod_spec *spec,
-                      const struct container_state *states, size_t n,
+                      const struct lifecycle_status *states, size_t n,
                       enum pod_phase phase, bool sandbox_ready,
                       struct pod_condition out[COND_COUNT])
 {
@@ -335,7 +335,8 @@ lifecycle_conditions_free (struct pod_condition c[COND_COUNT])
 
 bool
 lifecycle_should_restart (const char *restart_policy,
-                          const struct container_state *s, bool pod_is_deleting)
+                          const struct lifecycle_status *s,
+                          bool pod_is_deleting)
 {
   if (pod_is_deleting)
     return false;

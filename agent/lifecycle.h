@@ -24,7 +24,7 @@ enum container_state_kind
 };
 
 /* What getPhase reads of a v1.ContainerStatus. */
-struct container_state
+struct lifecycle_status
 {
   const char *name;
   enum container_state_kind state;
@@ -50,7 +50,7 @@ const char *lifecycle_phase_name (enum pod_phase p);
  * IS_STATIC: a static pod (manifest directory), which keeps the restart
  * policy's phase even when terminal, as the kubelet does today. */
 enum pod_phase lifecycle_pod_phase (const struct pod_spec *spec,
-                                    const struct container_state *states,
+                                    const struct lifecycle_status *states,
                                     size_t n, bool pod_is_terminal,
                                     bool is_static);
 
@@ -77,14 +77,14 @@ struct pod_condition
 /* Fill OUT[COND_COUNT]; SANDBOX_READY: the pod's namespaces and network
  * exist.  Free the messages with lifecycle_conditions_free. */
 void lifecycle_conditions (const struct pod_spec *spec,
-                           const struct container_state *states, size_t n,
+                           const struct lifecycle_status *states, size_t n,
                            enum pod_phase phase, bool sandbox_ready,
                            struct pod_condition out[COND_COUNT]);
 void lifecycle_conditions_free (struct pod_condition c[COND_COUNT]);
 
 /* ShouldContainerBeRestarted for a container whose state is STATE. */
 bool lifecycle_should_restart (const char *restart_policy,
-                               const struct container_state *state,
+                               const struct lifecycle_status *state,
                                bool pod_is_deleting);
 
 /* A sidecar: an init container with restartPolicy Always. */

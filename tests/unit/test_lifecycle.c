@@ -24,18 +24,18 @@ pod_spec (const char *policy, const char *init_yaml)
   return &((struct pod *)m.objects[0]->data)->spec;
 }
 
-static struct container_state
+static struct lifecycle_status
 terminated (const char *name, int code)
 {
-  return (struct container_state){ .name = name,
-                                   .state = CSTATE_TERMINATED,
-                                   .exit_code = code };
+  return (struct lifecycle_status){ .name = name,
+                                    .state = CSTATE_TERMINATED,
+                                    .exit_code = code };
 }
 
-static struct container_state
+static struct lifecycle_status
 state (const char *name, enum container_state_kind k)
 {
-  return (struct container_state){ .name = name, .state = k };
+  return (struct lifecycle_status){ .name = name, .state = k };
 }
 
 /* The restart policy matrix for one app container that exited. */
@@ -54,7 +54,7 @@ START_TEST (test_phase_matrix)
   for (size_t i = 0; i < sizeof (cases) / sizeof (cases[0]); i++)
     {
       const struct pod_spec *s = pod_spec (cases[i].policy, NULL);
-      struct container_state st = terminated ("a", cases[i].code);
+      struct lifecycle_status st = terminated ("a", cases[i].code);
       ck_assert_msg (lifecycle_pod_phase (s, &st, 1, false, false)
                          == cases[i].phase,
                      "%s exit %d", cases[i].policy, cases[i].code);
@@ -69,7 +69,7 @@ END_TEST
 START_TEST (test_phase_states)
 {
   const struct pod_spec *s = pod_spec ("Always", NULL);
-  struct container_state st = state ("a", CSTATE_WAITING);
+  struct lifecycle_status st = state ("a", CSTATE_WAITING);
   ck_assert_int_eq (lifecycle_pod_phase (s, NULL, 0, false, false),
                     PHASE_PENDING);
   ck_assert_int_eq (lifecycle_pod_phase (s, &st, 1, false, false),
@@ -91,7 +91,7 @@ START_TEST (test_phase_init)
 {
   const char *init = "  initContainers: [{name: i, image: x}]\n";
   const struct pod_spec *s = pod_spec ("Never", init);
-  struct container_state st[2]
+  struct lifecycle_status st[2]
       = { terminated ("i", 1), state ("a", CSTATE_WAITING) };
   ck_assert_int_eq (lifecycle_pod_phase (s, st, 2, false, false), PHASE_FAILED);
   manifest_free (&m);
@@ -115,7 +115,7 @@ START_TEST (test_phase_sidecar)
   const char *init
       = "  initContainers: [{name: side, image: x, restartPolicy: Always}]\n";
   const struct pod_spec *s = pod_spec ("Never", init);
-  struct container_state st[2]
+  struct lifecycle_status st[2]
       = { state ("side", CSTATE_RUNNING), state ("a", CSTATE_NONE) };
   /* a sidecar not yet Started keeps the pod Pending */
   ck_assert_int_eq (lifecycle_pod_phase (s, st, 2, false, false),
@@ -136,8 +136,8 @@ END_TEST
 
 START_TEST (test_should_restart)
 {
-  struct container_state ok = terminated ("a", 0), bad = terminated ("a", 2);
-  struct container_state run = state ("a", CSTATE_RUNNING);
+  struct lifecycle_status ok = terminated ("a", 0), bad = terminated ("a", 2);
+  struct lifecycle_status run = state ("a", CSTATE_RUNNING);
   ck_assert (lifecycle_should_restart ("Always", &ok, false));
   ck_assert (lifecycle_should_restart ("Always", &bad, false));
   ck_assert (!lifecycle_should_restart ("OnFailure", &ok, false));
@@ -202,7 +202,7 @@ START_TEST (test_conditions)
 {
   const char *init = "  initContainers: [{name: i, image: x}]\n";
   const struct pod_spec *s = pod_spec ("Always", init);
-  struct container_state st[2]
+  struct lifecycle_status st[2]
       = { state ("i", CSTATE_RUNNING), state ("a", CSTATE_WAITING) };
   struct pod_condition c[COND_COUNT];
 
@@ -244,7 +244,7 @@ START_TEST (test_readiness_gates)
   const char *text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n"
                      "  readinessGates: [{conditionType: example.com/lb}]\n"
                      "  containers: [{name: a, image: x}]\n";
-  struct container_state st = state ("a", CSTATE_RUNNING);
+  struct lifecycle_status st = state ("a", CSTATE_RUNNING);
   struct pod_condition c[COND_COUNT];
   manifest_read_buffer ("g.yaml", text, strlen (text), &gm);
   st.ready = true;
