@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "cleanup.h"
+#include "cli_util.h"
 #include "commands.h"
 #include "manifest.h"
 #include "node.h"
@@ -53,19 +54,6 @@ usage (FILE *f)
          "2 on a usage error.\n");
 }
 
-static void
-print_diags (const char *file, const char *prefix, const struct diag_list *l)
-{
-  for (size_t i = 0; i < l->len; i++)
-    {
-      const struct diag *d = &l->items[i];
-      const char *sep = *prefix && *d->path ? "." : "";
-      fprintf (stderr, "%s: %s%s%s%s%s%s\n", file,
-               d->level == DIAG_WARNING ? "warning: " : "", prefix, sep,
-               d->path, *prefix || *d->path ? ": " : "", d->msg);
-    }
-}
-
 /* The object as the API server returns it from a create: defaulted, and
  * for a Pod with the status it starts with (phase Pending, its QoS class). */
 static struct node *
@@ -90,7 +78,7 @@ report_object (struct validate_run *run, const struct object *o)
   cleanup_free char *ref = object_ref (o);
   bool ok = object_is_valid (o);
 
-  print_diags (o->file, o->path_prefix, &o->diags);
+  cli_print_diags (o->file, o->path_prefix, &o->diags);
   if (!ok)
     run->invalid++;
   if (run->output != OUT_SUMMARY)
@@ -123,7 +111,7 @@ validate_file (struct validate_run *run, const char *path)
       run->invalid++;
       return;
     }
-  print_diags (strcmp (path, "-") == 0 ? "<stdin>" : path, "", &m.diags);
+  cli_print_diags (strcmp (path, "-") == 0 ? "<stdin>" : path, "", &m.diags);
   if (m.diags.len > 0)
     run->invalid++;
   for (size_t i = 0; i < m.len; i++)
