@@ -6,5 +6,6 @@
 
 int cmd_version (int argc, char **argv);
 int cmd_validate (int argc, char **argv);
+int cmd_image (int argc, char **argv);
 
 #endif

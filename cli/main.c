@@ -12,6 +12,7 @@ struct command
 };
 
 static const struct command commands[] = {
+  { "image", cmd_image, "import, list and remove images in the local store" },
   { "validate", cmd_validate,
     "check manifests as the API server would, print defaulted objects" },
   { "version", cmd_version, "print the version" },
