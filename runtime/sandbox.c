@@ -228,7 +228,12 @@ make_namespaces (int flags, const char *hostname, const struct ns_paths *p,
     }
   pid = fork ();
   if (pid == 0)
-    ns_child (ready[1], go[0], flags, hostname);
+    {
+      /* go[1] stays open only in the parent: its close is the signal. */
+      close (ready[0]);
+      close (go[1]);
+      ns_child (ready[1], go[0], flags, hostname);
+    }
   close (ready[1]);
   close (go[0]);
   if (pid < 0)
