@@ -7,5 +7,10 @@
 int cmd_version (int argc, char **argv);
 int cmd_validate (int argc, char **argv);
 int cmd_image (int argc, char **argv);
+int cmd_agent (int argc, char **argv);
+int cmd_apply (int argc, char **argv);
+int cmd_delete (int argc, char **argv);
+int cmd_describe (int argc, char **argv);
+int cmd_get (int argc, char **argv);
 
 #endif

@@ -12,6 +12,11 @@ struct command
 };
 
 static const struct command commands[] = {
+  { "agent", cmd_agent, "run the node agent (API, manifest directory)" },
+  { "apply", cmd_apply, "create or update objects in the agent from files" },
+  { "delete", cmd_delete, "delete objects from the agent" },
+  { "describe", cmd_describe, "show a pod in detail, with its events" },
+  { "get", cmd_get, "list the agent's objects as kubectl does" },
   { "image", cmd_image, "import, list and remove images in the local store" },
   { "validate", cmd_validate,
     "check manifests as the API server would, print defaulted objects" },

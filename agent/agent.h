@@ -1,0 +1,60 @@
+/* agent.h - the berth agent daemon: its context struct, which owns
+ * everything the daemon has (the loop, the object store, its persistence,
+ * the HTTP API, the manifest directory source, the signal watcher), and the
+ * wiring of those into one loop.  There is no other mutable state.
+ *
+ * Pods are stored and served, not run: the pod workers (runtime, sandbox,
+ * cgroups) attach here later. */
+#ifndef BERTH_AGENT_H
+#define BERTH_AGENT_H
+
+#include <stdint.h>
+
+#include "api.h"
+#include "error.h"
+#include "loop.h"
+#include "persist.h"
+#include "source_dir.h"
+#include "store.h"
+
+#define AGENT_DEFAULT_ROOT "/var/lib/berth"
+#define AGENT_DEFAULT_SOCKET "/run/berth/berth.sock"
+#define AGENT_DEFAULT_FILE_CHECK_MS 20000
+
+struct agent_options
+{
+  const char *root;
+  const char *socket;
+  const char *manifest_dir; /* NULL: no manifest directory */
+  const char *listen;       /* NULL: no TCP listener */
+  const char *hostname_override;
+  int64_t file_check_ms;
+};
+
+struct agent
+{
+  struct agent_options opt;
+  char *node_name;
+  struct loop loop;
+  struct store store;
+  struct persist persist;
+  struct api api;
+  struct source_dir source;
+  struct loop_watcher signals;
+  bool have_source;
+};
+
+/* The node name: OVERRIDE or the hostname, lowercased. */
+char *agent_node_name (const char *override, berth_error_t *err);
+
+/* Load the state, open the socket, watch the manifest directory. */
+int agent_init (struct agent *a, const struct agent_options *opt,
+                berth_error_t *err);
+/* Serve until SIGINT or SIGTERM. */
+int agent_run (struct agent *a, berth_error_t *err);
+void agent_free (struct agent *a);
+
+/* "berth agent: MSG" with a timestamp on standard error. */
+void agent_log (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+
+#endif

@@ -1,0 +1,566 @@
+/* store.c - see store.h. */
+#include "store.h"
+
+#include <errno.h>
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "cleanup.h"
+#include "codec.h"
+#include "k8s_json.h"
+#include "lifecycle.h"
+#include "loop.h"
+#include "qos.h"
+
+void
+store_init (struct store *s)
+{
+  memset (s, 0, sizeof (*s));
+}
+
+void
+store_entry_free (struct store_entry *e)
+{
+  if (e == NULL)
+    return;
+  object_free (e->obj);
+  node_unref (e->status);
+  free (e->source);
+  free (e);
+}
+
+static void
+event_clear (struct store_event *ev)
+{
+  free (ev->name);
+  free (ev->namespace);
+  free (ev->uid);
+  free (ev->resource_version);
+  free (ev->type);
+  free (ev->reason);
+  free (ev->message);
+  free (ev->obj_kind);
+  free (ev->obj_namespace);
+  free (ev->obj_name);
+  free (ev->obj_uid);
+  free (ev->obj_api_version);
+  memset (ev, 0, sizeof (*ev));
+}
+
+void
+store_free (struct store *s)
+{
+  for (size_t i = 0; i < s->len; i++)
+    store_entry_free (s->items[i]);
+  free (s->items);
+  for (size_t i = 0; i < s->nevents; i++)
+    event_clear (&s->events[i]);
+  memset (s, 0, sizeof (*s));
+}
+
+static bool
+str_eq (const char *a, const char *b)
+{
+  return (a ? a : "")[0] == (b ? b : "")[0]
+         && strcmp (a ? a : "", b ? b : "") == 0;
+}
+
+static ssize_t
+find_index (const struct store *s, const struct kind_info *k, const char *ns,
+            const char *name)
+{
+  for (size_t i = 0; i < s->len; i++)
+    {
+      const struct object *o = s->items[i]->obj;
+      if (o->info == k && str_eq (object_name (o), name)
+          && (!k->namespaced || str_eq (object_namespace (o), ns)))
+        return (ssize_t)i;
+    }
+  return -1;
+}
+
+struct store_entry *
+store_get (const struct store *s, const struct kind_info *k, const char *ns,
+           const char *name)
+{
+  ssize_t i = find_index (s, k, ns, name);
+  return i < 0 ? NULL : s->items[i];
+}
+
+char *
+store_uuid4 (void)
+{
+  unsigned char b[16];
+  char *s = NULL;
+  size_t got = 0;
+  while (got < sizeof (b))
+    {
+      ssize_t n = getrandom (b + got, sizeof (b) - got, 0);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        abort (); /* getrandom cannot fail on Linux >= 3.17 once seeded */
+      got += (size_t)n;
+    }
+  b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+  b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+  if (asprintf (&s,
+                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x"
+                "%02x%02x",
+                b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
+                b[10], b[11], b[12], b[13], b[14], b[15])
+      < 0)
+    abort ();
+  return s;
+}
+
+static void
+set_str (char **field, const char *value)
+{
+  free (*field);
+  *field = value ? xstrdup (value) : NULL;
+}
+
+static void
+set_rv (struct store *s, struct object_meta *m)
+{
+  char buf[32];
+  snprintf (buf, sizeof (buf), "%llu", (unsigned long long)++s->rv);
+  set_str (&m->resource_version, buf);
+}
+
+/* The status the API server and the scheduler give a new object: a Pod is
+ * Pending with PodScheduled=True (nothing runs it yet), a Namespace Active. */
+static struct node *
+initial_status (const struct object *o, int64_t now_ms)
+{
+  struct node *st;
+  if (o->info->id == KIND_POD)
+    {
+      const struct pod *p = o->data;
+      struct pod_condition c[COND_COUNT];
+      struct node *conds = node_new_seq (), *cond = node_new_map ();
+      cleanup_free char *ts = k8s_rfc3339 (now_ms);
+      st = node_new_map ();
+      node_map_set_str (st, "phase", lifecycle_phase_name (PHASE_PENDING));
+      lifecycle_conditions (&p->spec, NULL, 0, PHASE_PENDING, false, c);
+      node_map_set_str (cond, "type", c[COND_SCHEDULED].type);
+      node_map_set_str (cond, "status",
+                        c[COND_SCHEDULED].status ? "True" : "False");
+      node_map_set (cond, "lastProbeTime", node_new_scalar ("null", false));
+      node_map_set_str (cond, "lastTransitionTime", ts);
+      lifecycle_conditions_free (c);
+      node_seq_append (conds, cond);
+      node_map_set (st, "conditions", conds);
+      node_map_set_str (st, "qosClass",
+                        qos_class_name (qos_compute (&p->spec)));
+      return st;
+    }
+  if (o->info->id == KIND_NAMESPACE)
+    {
+      st = node_new_map ();
+      node_map_set_str (st, "phase", "Active");
+      return st;
+    }
+  return NULL;
+}
+
+/* Copy what the server owns from OLD to NEW so that the two compare equal
+ * when the user changed nothing. */
+static void
+copy_server_meta (struct object_meta *to, const struct object_meta *from)
+{
+  set_str (&to->uid, from->uid);
+  set_str (&to->creation_timestamp, from->creation_timestamp);
+  set_str (&to->resource_version, from->resource_version);
+  to->generation = from->generation;
+}
+
+static bool
+objects_equal (const struct object *a, const struct object *b)
+{
+  struct node *na = object_encode (a), *nb = object_encode (b);
+  bool eq = node_equal (na, nb);
+  node_unref (na);
+  node_unref (nb);
+  return eq;
+}
+
+static int
+notify (struct store *s, const struct store_entry *e, bool deleted,
+        berth_error_t *err)
+{
+  if (s->on_change == NULL)
+    return 0;
+  return s->on_change (s, e, deleted, s->change_data, err);
+}
+
+static void
+append_entry (struct store *s, struct store_entry *e)
+{
+  if (s->len == s->cap)
+    {
+      size_t cap = s->cap ? s->cap * 2 : 16;
+      struct store_entry **items
+          = reallocarray (s->items, cap, sizeof (*items));
+      if (items == NULL)
+        abort ();
+      s->items = items;
+      s->cap = cap;
+    }
+  s->items[s->len++] = e;
+}
+
+static int
+store_create_entry (struct store *s, struct object *o, const char *source,
+                    struct store_entry **out, berth_error_t *err)
+{
+  struct object_meta *m = object_meta (o);
+  int64_t now = loop_wall_ms ();
+  struct store_entry *e = xcalloc (1, sizeof (*e));
+
+  if (m->uid == NULL || *m->uid == '\0')
+    {
+      free (m->uid);
+      m->uid = store_uuid4 ();
+    }
+  free (m->creation_timestamp);
+  m->creation_timestamp = k8s_rfc3339 (now);
+  m->generation.set = true;
+  m->generation.v = 1;
+  set_rv (s, m);
+  e->obj = o;
+  e->status = initial_status (o, now);
+  e->source = xstrdup (source);
+  append_entry (s, e);
+  if (out)
+    *out = e;
+  return notify (s, e, false, err);
+}
+
+static int
+store_replace_entry (struct store *s, struct store_entry *e, struct object *o,
+                     const char *source, enum store_result *result,
+                     berth_error_t *err)
+{
+  struct object_meta *m = object_meta (o), *old = object_meta (e->obj);
+  bool changed;
+
+  copy_server_meta (m, old);
+  changed = !objects_equal (e->obj, o) || !str_eq (e->source, source);
+  if (!changed)
+    {
+      object_free (o);
+      *result = STORE_UNCHANGED;
+      return 0;
+    }
+  if (m->generation.set)
+    m->generation.v++;
+  set_rv (s, m);
+  object_free (e->obj);
+  e->obj = o;
+  set_str (&e->source, source);
+  *result = STORE_CONFIGURED;
+  return notify (s, e, false, err);
+}
+
+int
+store_apply (struct store *s, struct object *o, const char *source,
+             enum store_mode mode, const char *expect_rv,
+             enum store_result *result, struct store_entry **out,
+             berth_error_t *err)
+{
+  const char *uid = object_meta (o)->uid;
+  ssize_t i = find_index (s, o->info, object_namespace (o), object_name (o));
+  struct store_entry *e = i < 0 ? NULL : s->items[i];
+  const char *name = object_name (o);
+
+  *result = STORE_UNCHANGED;
+  if (e && mode == STORE_CREATE_ONLY)
+    {
+      object_free (o);
+      return berth_error_make (err, EEXIST, "%s \"%s\" already exists",
+                               e->obj->info->resource, name);
+    }
+  if (e == NULL && mode == STORE_UPDATE_ONLY)
+    {
+      int r = berth_error_make (err, ENOENT, "%s \"%s\" not found",
+                                o->info->resource, name);
+      object_free (o);
+      return r;
+    }
+  if (e && expect_rv && *expect_rv
+      && !str_eq (expect_rv, object_meta (e->obj)->resource_version))
+    {
+      object_free (o);
+      return berth_error_make (
+          err, ESTALE,
+          "Operation cannot be fulfilled on %s \"%s\": the object has been "
+          "modified; please apply your changes to the latest version and try "
+          "again",
+          e->obj->info->resource, name);
+    }
+  if (e && uid && *uid && !str_eq (uid, object_meta (e->obj)->uid))
+    {
+      /* Another uid: a new object under the same name (a static pod whose
+       * content changed), created afresh with a new status. */
+      memmove (&s->items[i], &s->items[i + 1],
+               (s->len - (size_t)i - 1) * sizeof (*s->items));
+      s->len--;
+      if (notify (s, e, true, err) < 0)
+        {
+          store_entry_free (e);
+          object_free (o);
+          return -1;
+        }
+      store_entry_free (e);
+      e = NULL;
+    }
+  if (e == NULL)
+    {
+      *result = STORE_CREATED;
+      return store_create_entry (s, o, source, out, err);
+    }
+  if (out)
+    *out = e;
+  return store_replace_entry (s, e, o, source, result, err);
+}
+
+int
+store_delete (struct store *s, const struct kind_info *k, const char *ns,
+              const char *name, struct store_entry **removed,
+              berth_error_t *err)
+{
+  ssize_t i = find_index (s, k, ns, name);
+  struct store_entry *e;
+  if (i < 0)
+    return berth_error_make (err, ENOENT, "%s \"%s\" not found", k->resource,
+                             name);
+  e = s->items[i];
+  /* keep the order of the rest: lists come out in creation order */
+  memmove (&s->items[i], &s->items[i + 1],
+           (s->len - (size_t)i - 1) * sizeof (*s->items));
+  s->len--;
+  *removed = e;
+  return notify (s, e, true, err);
+}
+
+void
+store_insert_loaded (struct store *s, struct object *o, struct node *status,
+                     const char *source)
+{
+  struct store_entry *e = xcalloc (1, sizeof (*e));
+  const char *rv = object_meta (o)->resource_version;
+  unsigned long long v = rv ? strtoull (rv, NULL, 10) : 0;
+  e->obj = o;
+  e->status = status;
+  e->source = xstrdup (source);
+  if (v > s->rv)
+    s->rv = v;
+  append_entry (s, e);
+}
+
+struct node *
+store_entry_encode (const struct store_entry *e)
+{
+  struct node *n = object_encode (e->obj);
+  if (e->status)
+    node_map_set (n, "status", node_ref (e->status));
+  return n;
+}
+
+/* ---- static pods (pkg/kubelet/config/common.go applyDefaults) ---- */
+
+static void
+hex_md5_update (EVP_MD_CTX *ctx, const char *s)
+{
+  EVP_DigestUpdate (ctx, s, strlen (s));
+}
+
+/* The UID: md5 over the pod as read, "host:<node>" and "file:<path>", in
+ * hex, as the kubelet's hash of the pod, host and source. */
+static char *
+static_pod_uid (const struct object *pod, const char *node_name,
+                const char *path)
+{
+  struct node *n = object_encode (pod);
+  cleanup_free char *json = NULL;
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int mdlen = 0;
+  size_t len = 0;
+  berth_error_t err = NULL;
+  EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
+  char *hex;
+
+  if (ctx == NULL)
+    abort ();
+  if (node_write_json (n, false, &json, &len, &err) < 0)
+    {
+      /* cannot happen for a decoded object; hash its name instead */
+      berth_error_release (&err);
+      json = xstrdup (object_name (pod));
+    }
+  node_unref (n);
+  EVP_DigestInit_ex (ctx, EVP_md5 (), NULL);
+  hex_md5_update (ctx, json);
+  hex_md5_update (ctx, "host:");
+  hex_md5_update (ctx, node_name);
+  hex_md5_update (ctx, "file:");
+  hex_md5_update (ctx, path);
+  EVP_DigestFinal_ex (ctx, md, &mdlen);
+  EVP_MD_CTX_free (ctx);
+  hex = xcalloc (mdlen * 2 + 1, 1);
+  for (unsigned i = 0; i < mdlen; i++)
+    snprintf (hex + i * 2, 3, "%02x", md[i]);
+  return hex;
+}
+
+void
+store_static_pod_defaults (struct object *pod, const char *node_name,
+                           const char *path, int64_t now_ms)
+{
+  struct pod *p = pod->data;
+  struct object_meta *m = &p->metadata;
+  cleanup_free char *uid = static_pod_uid (pod, node_name, path);
+  cleanup_free char *name = NULL;
+  cleanup_free char *seen = k8s_rfc3339_nano (now_ms);
+  struct toleration *t;
+
+  if (asprintf (&name, "%s-%s", m->name ? m->name : "", node_name) < 0)
+    abort ();
+  set_str (&m->name, name);
+  set_str (&m->uid, uid);
+  if (m->namespace == NULL)
+    m->namespace = xstrdup ("default");
+  set_str (&p->spec.node_name, node_name);
+  strmap_set (&m->annotations, "kubernetes.io/config.hash", uid);
+  strmap_set (&m->annotations, "kubernetes.io/config.seen", seen);
+  strmap_set (&m->annotations, "kubernetes.io/config.source", "file");
+  /* "Set the default status to pending" and tolerate every NoExecute
+   * taint, as file pods do. */
+  t = list_append (&p->spec.tolerations, sizeof (*t));
+  t->operator= xstrdup ("Exists");
+  t->effect = xstrdup ("NoExecute");
+}
+
+/* ---- events (client-go tools/record events_cache.go) ---- */
+
+static bool
+event_matches (const struct store_event *ev, const char *type,
+               const char *reason, const char *kind, const char *ns,
+               const char *name, const char *uid, const char *message)
+{
+  return str_eq (ev->type, type) && str_eq (ev->reason, reason)
+         && str_eq (ev->obj_kind, kind) && str_eq (ev->obj_namespace, ns)
+         && str_eq (ev->obj_name, name) && str_eq (ev->obj_uid, uid)
+         && str_eq (ev->message, message);
+}
+
+static char *
+dup_or_null (const char *s)
+{
+  return s ? xstrdup (s) : NULL;
+}
+
+void
+store_event (struct store *s, const char *type, const char *reason,
+             const char *kind, const char *ns, const char *name,
+             const char *uid, const char *message)
+{
+  int64_t now = loop_wall_ms ();
+  struct store_event *ev = NULL;
+  const struct kind_info *k = kind ? kind_lookup (kind) : NULL;
+  char buf[64];
+
+  for (size_t i = 0; i < s->nevents; i++)
+    if (event_matches (&s->events[i], type, reason, kind, ns, name, uid,
+                       message))
+      {
+        ev = &s->events[i];
+        ev->count++;
+        ev->last_ms = now;
+        snprintf (buf, sizeof (buf), "%llu", (unsigned long long)++s->rv);
+        set_str (&ev->resource_version, buf);
+        return;
+      }
+  if (s->nevents == STORE_MAX_EVENTS)
+    {
+      event_clear (&s->events[0]);
+      memmove (&s->events[0], &s->events[1],
+               (STORE_MAX_EVENTS - 1) * sizeof (s->events[0]));
+      memset (&s->events[STORE_MAX_EVENTS - 1], 0, sizeof (s->events[0]));
+      s->nevents--;
+    }
+  ev = &s->events[s->nevents++];
+  if (asprintf (&ev->name, "%s.%llx", name ? name : "berth",
+                (unsigned long long)now * 1000000ULL + s->rv)
+      < 0)
+    abort ();
+  ev->namespace = xstrdup (ns ? ns : "default");
+  ev->uid = store_uuid4 ();
+  snprintf (buf, sizeof (buf), "%llu", (unsigned long long)++s->rv);
+  ev->resource_version = xstrdup (buf);
+  ev->type = xstrdup (type);
+  ev->reason = xstrdup (reason);
+  ev->message = xstrdup (message);
+  ev->obj_kind = dup_or_null (kind);
+  ev->obj_namespace = dup_or_null (ns);
+  ev->obj_name = dup_or_null (name);
+  ev->obj_uid = dup_or_null (uid);
+  if (k)
+    {
+      if (asprintf (&ev->obj_api_version, "%s%s%s", k->group,
+                    *k->group ? "/" : "", k->version)
+          < 0)
+        abort ();
+    }
+  else if (kind && strcmp (kind, "Node") == 0)
+    ev->obj_api_version = xstrdup ("v1");
+  ev->count = 1;
+  ev->first_ms = ev->last_ms = now;
+}
+
+static void
+set_opt_str (struct node *n, const char *key, const char *value)
+{
+  if (value)
+    node_map_set_str (n, key, value);
+}
+
+struct node *
+store_event_encode (const struct store_event *ev)
+{
+  struct node *n = node_new_map (), *meta = node_new_map ();
+  struct node *obj = node_new_map (), *src = node_new_map ();
+  cleanup_free char *first = k8s_rfc3339 (ev->first_ms);
+  cleanup_free char *last = k8s_rfc3339 (ev->last_ms);
+
+  node_map_set_str (n, "kind", "Event");
+  node_map_set_str (n, "apiVersion", "v1");
+  node_map_set_str (meta, "name", ev->name);
+  node_map_set_str (meta, "namespace", ev->namespace);
+  node_map_set_str (meta, "uid", ev->uid);
+  node_map_set_str (meta, "resourceVersion", ev->resource_version);
+  node_map_set_str (meta, "creationTimestamp", first);
+  node_map_set (n, "metadata", meta);
+  set_opt_str (obj, "kind", ev->obj_kind);
+  set_opt_str (obj, "namespace", ev->obj_namespace);
+  set_opt_str (obj, "name", ev->obj_name);
+  set_opt_str (obj, "uid", ev->obj_uid);
+  set_opt_str (obj, "apiVersion", ev->obj_api_version);
+  node_map_set (n, "involvedObject", obj);
+  node_map_set_str (n, "reason", ev->reason);
+  node_map_set_str (n, "message", ev->message);
+  node_map_set_str (src, "component", "berth");
+  node_map_set (n, "source", src);
+  node_map_set_str (n, "firstTimestamp", first);
+  node_map_set_str (n, "lastTimestamp", last);
+  node_map_set_int (n, "count", ev->count);
+  node_map_set_str (n, "type", ev->type);
+  node_map_set_str (n, "reportingComponent", "berth");
+  return n;
+}

@@ -1,0 +1,115 @@
+/* store.h - the agent's object store: the objects of the model (decoded,
+ * defaulted, validated) keyed by kind/namespace/name, with the metadata
+ * the API server sets (uid, creationTimestamp, resourceVersion,
+ * generation), each object's status tree and its source ("file:<path>",
+ * "api"); and the kubelet-like event store with the event correlator's
+ * de-duplication.
+ *
+ * It owns objects and statuses in memory only: persistence is a hook
+ * (on_change), the HTTP API and the manifest directory are its callers. */
+#ifndef BERTH_STORE_H
+#define BERTH_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "manifest.h"
+#include "node.h"
+
+struct store_entry
+{
+  struct object *obj;  /* owned; its metadata carries uid, rv, ... */
+  struct node *status; /* owned; NULL for kinds without one */
+  char *source;        /* "file:/etc/berth/manifests/web.yaml" or "api" */
+};
+
+struct store_event
+{
+  char *name, *namespace, *uid, *resource_version;
+  char *type, *reason, *message;
+  char *obj_kind, *obj_namespace, *obj_name, *obj_uid, *obj_api_version;
+  int64_t count;
+  int64_t first_ms, last_ms;
+};
+
+/* Bound of the event store: the oldest events are dropped first. */
+#define STORE_MAX_EVENTS 1000
+
+struct store;
+/* Called after every change (DELETED: E is about to be freed); a failure
+ * is returned by the operation that made the change. */
+typedef int (*store_change_cb) (struct store *s, const struct store_entry *e,
+                                bool deleted, void *data, berth_error_t *err);
+
+struct store
+{
+  size_t len, cap;
+  struct store_entry **items;
+  size_t nevents;
+  struct store_event events[STORE_MAX_EVENTS];
+  uint64_t rv; /* the last resourceVersion handed out */
+  store_change_cb on_change;
+  void *change_data;
+};
+
+void store_init (struct store *s);
+void store_free (struct store *s);
+
+struct store_entry *store_get (const struct store *s, const struct kind_info *k,
+                               const char *ns, const char *name);
+
+enum store_mode
+{
+  STORE_UPSERT,
+  STORE_CREATE_ONLY, /* -EEXIST when it exists */
+  STORE_UPDATE_ONLY, /* -ENOENT when it does not */
+};
+
+enum store_result
+{
+  STORE_CREATED,
+  STORE_CONFIGURED,
+  STORE_UNCHANGED,
+};
+
+/* Create or replace the valid object O (taken, also on failure).
+ * A replacement keeps uid and creationTimestamp (unless O carries another
+ * uid, as a changed static pod does: then it is a new object), bumps
+ * resourceVersion and, when anything changed, generation; an identical
+ * object is STORE_UNCHANGED and keeps its resourceVersion.  EXPECT_RV, when
+ * set, must equal the current resourceVersion (-ESTALE). */
+int store_apply (struct store *s, struct object *o, const char *source,
+                 enum store_mode mode, const char *expect_rv,
+                 enum store_result *result, struct store_entry **out,
+                 berth_error_t *err);
+/* Remove; *REMOVED (caller frees with store_entry_free) or -ENOENT. */
+int store_delete (struct store *s, const struct kind_info *k, const char *ns,
+                  const char *name, struct store_entry **removed,
+                  berth_error_t *err);
+/* Insert a persisted entry as it was (no metadata change, no hook). */
+void store_insert_loaded (struct store *s, struct object *o,
+                          struct node *status, const char *source);
+void store_entry_free (struct store_entry *e);
+/* The object with its status, as the API returns it. */
+struct node *store_entry_encode (const struct store_entry *e);
+
+/* The kubelet's applyDefaults for a pod read from file PATH on node
+ * NODE_NAME: uid = hash(pod, host, file), name "<name>-<node>", nodeName,
+ * annotations config.hash/config.source/config.seen, the NoExecute
+ * toleration. */
+void store_static_pod_defaults (struct object *pod, const char *node_name,
+                                const char *path, int64_t now_ms);
+
+/* Record an event about an object (KIND, NS, NAME, UID may be NULL), as the
+ * kubelet's recorder with its correlator: the same object, type, reason and
+ * message again only bumps count and lastTimestamp. */
+void store_event (struct store *s, const char *type, const char *reason,
+                  const char *kind, const char *ns, const char *name,
+                  const char *uid, const char *message);
+struct node *store_event_encode (const struct store_event *e);
+
+/* A random RFC 4122 version 4 UUID. */
+char *store_uuid4 (void);
+
+#endif

@@ -1,0 +1,151 @@
+/* cmd_agent.c - `berth agent`: run the node agent in the foreground. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent.h"
+#include "commands.h"
+
+static void
+usage (FILE *f)
+{
+  fprintf (
+      f,
+      "Usage: berth agent [OPTIONS]\n"
+      "\n"
+      "Run the berth node agent in the foreground: keep the objects (Pods,\n"
+      "ConfigMaps, Secrets, Services, Jobs, CronJobs, Namespaces) of the\n"
+      "manifest directory and of the API, persist them under the state\n"
+      "directory, and serve a Kubernetes-shaped HTTP/JSON API on a unix\n"
+      "socket.  SIGINT or SIGTERM stops it.  Nothing needs root unless the\n"
+      "paths do.\n"
+      "\n"
+      "Options:\n"
+      "  --root DIR                  state directory (default %s)\n"
+      "  --socket PATH               API unix socket, mode 0600 (default %s)\n"
+      "  --manifest-dir DIR          static manifests to run, as the "
+      "kubelet's\n"
+      "                              staticPodPath (default: none)\n"
+      "  --file-check-frequency D    rescan of the manifest directory besides\n"
+      "                              inotify: 20s, 1m, 500ms (default 20s)\n"
+      "  --listen [ADDR:]PORT        also serve on TCP (ADDR default\n"
+      "                              127.0.0.1)\n"
+      "  --hostname-override NAME    node name instead of the hostname\n"
+      "  -h, --help                  show this help\n",
+      AGENT_DEFAULT_ROOT, AGENT_DEFAULT_SOCKET);
+}
+
+/* A Go-style duration: 20s, 1m30s, 500ms, 1h; a bare number is seconds. */
+static int
+parse_duration_ms (const char *s, int64_t *out)
+{
+  int64_t total = 0;
+  char *end;
+  if (*s == '\0')
+    return -1;
+  while (*s)
+    {
+      double v = strtod (s, &end);
+      int64_t mult;
+      if (end == s || v < 0)
+        return -1;
+      if (*end == '\0' && total == 0)
+        mult = 1000;
+      else if (strncmp (end, "ms", 2) == 0)
+        mult = 1, end += 2;
+      else if (*end == 's')
+        mult = 1000, end++;
+      else if (*end == 'm')
+        mult = 60000, end++;
+      else if (*end == 'h')
+        mult = 3600000, end++;
+      else
+        return -1;
+      total += (int64_t)(v * (double)mult);
+      s = end;
+    }
+  *out = total;
+  return 0;
+}
+
+int
+cmd_agent (int argc, char **argv)
+{
+  enum
+  {
+    OPT_ROOT = 256,
+    OPT_SOCKET,
+    OPT_MANIFEST_DIR,
+    OPT_FILE_CHECK,
+    OPT_LISTEN,
+    OPT_HOSTNAME,
+  };
+  static const struct option options[]
+      = { { "root", required_argument, NULL, OPT_ROOT },
+          { "socket", required_argument, NULL, OPT_SOCKET },
+          { "manifest-dir", required_argument, NULL, OPT_MANIFEST_DIR },
+          { "file-check-frequency", required_argument, NULL, OPT_FILE_CHECK },
+          { "listen", required_argument, NULL, OPT_LISTEN },
+          { "hostname-override", required_argument, NULL, OPT_HOSTNAME },
+          { "help", no_argument, NULL, 'h' },
+          { NULL, 0, NULL, 0 } };
+  struct agent_options opt = { .root = AGENT_DEFAULT_ROOT,
+                               .socket = AGENT_DEFAULT_SOCKET,
+                               .file_check_ms = AGENT_DEFAULT_FILE_CHECK_MS };
+  struct agent a;
+  berth_error_t err = NULL;
+  int c, ret;
+
+  optind = 1;
+  while ((c = getopt_long (argc, argv, "h", options, NULL)) != -1)
+    switch (c)
+      {
+      case OPT_ROOT:
+        opt.root = optarg;
+        break;
+      case OPT_SOCKET:
+        opt.socket = optarg;
+        break;
+      case OPT_MANIFEST_DIR:
+        opt.manifest_dir = optarg;
+        break;
+      case OPT_FILE_CHECK:
+        if (parse_duration_ms (optarg, &opt.file_check_ms) < 0
+            || opt.file_check_ms <= 0)
+          {
+            fprintf (stderr,
+                     "berth agent: --file-check-frequency %s: not a positive "
+                     "duration (20s, 1m, 500ms)\n",
+                     optarg);
+            return 2;
+          }
+        break;
+      case OPT_LISTEN:
+        opt.listen = optarg;
+        break;
+      case OPT_HOSTNAME:
+        opt.hostname_override = optarg;
+        break;
+      case 'h':
+        usage (stdout);
+        return 0;
+      default:
+        usage (stderr);
+        return 2;
+      }
+  if (optind < argc)
+    {
+      fprintf (stderr, "berth agent: unexpected argument '%s'\n", argv[optind]);
+      return 2;
+    }
+  if (agent_init (&a, &opt, &err) < 0 || (ret = agent_run (&a, &err)) < 0)
+    {
+      fprintf (stderr, "berth agent: %s\n", berth_error_msg (&err));
+      berth_error_release (&err);
+      agent_free (&a);
+      return 1;
+    }
+  agent_free (&a);
+  return ret;
+}

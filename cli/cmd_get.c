@@ -1,0 +1,482 @@
+/* cmd_get.c - `berth get RESOURCE [NAME] [-n NS|-A] [-o wide|json|yaml]`:
+ * the agent's objects as kubectl prints them. */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cleanup.h"
+#include "client.h"
+#include "codec.h"
+#include "commands.h"
+#include "k8s_json.h"
+
+enum output
+{
+  OUT_TABLE,
+  OUT_WIDE,
+  OUT_JSON,
+  OUT_YAML,
+};
+
+struct table
+{
+  size_t ncols, nrows;
+  char **cells; /* nrows * ncols, row 0 the header */
+};
+
+static void
+table_add (struct table *t, char **row)
+{
+  char **cells
+      = reallocarray (t->cells, (t->nrows + 1) * t->ncols, sizeof (char *));
+  if (cells == NULL)
+    abort ();
+  t->cells = cells;
+  for (size_t i = 0; i < t->ncols; i++)
+    t->cells[t->nrows * t->ncols + i] = row[i];
+  t->nrows++;
+}
+
+/* kubectl's tabwriter: columns padded to the widest cell plus 3 spaces. */
+static void
+table_print (struct table *t)
+{
+  size_t *w = xcalloc (t->ncols, sizeof (size_t));
+  for (size_t r = 0; r < t->nrows; r++)
+    for (size_t c = 0; c < t->ncols; c++)
+      {
+        size_t l = strlen (t->cells[r * t->ncols + c]);
+        if (l > w[c])
+          w[c] = l;
+      }
+  for (size_t r = 0; r < t->nrows; r++)
+    {
+      for (size_t c = 0; c < t->ncols; c++)
+        {
+          const char *s = t->cells[r * t->ncols + c];
+          if (c + 1 < t->ncols)
+            printf ("%-*s", (int)(w[c] + 3), s);
+          else
+            printf ("%s", s);
+        }
+      putchar ('\n');
+    }
+  for (size_t i = 0; i < t->nrows * t->ncols; i++)
+    free (t->cells[i]);
+  free (t->cells);
+  free (w);
+}
+
+static char *fmt (const char *f, ...) __attribute__ ((format (printf, 1, 2)));
+static char *
+fmt (const char *f, ...)
+{
+  va_list ap;
+  char *s = NULL;
+  va_start (ap, f);
+  if (vasprintf (&s, f, ap) < 0)
+    abort ();
+  va_end (ap);
+  return s;
+}
+
+static char *
+str_or (const char *s, const char *dflt)
+{
+  return xstrdup (s && *s ? s : dflt);
+}
+
+static char *
+age_of (const char *ts)
+{
+  time_t t;
+  char buf[32];
+  if (k8s_rfc3339_parse (ts, &t) < 0)
+    return xstrdup ("<unknown>");
+  k8s_human_duration ((int64_t)(time (NULL) - t), buf, sizeof (buf));
+  return xstrdup (buf);
+}
+
+static size_t
+len_of (const struct node *n)
+{
+  return n && (n->kind == NODE_MAP || n->kind == NODE_SEQ) ? n->len : 0;
+}
+
+static void
+pod_row (const struct node *o, char **row, size_t *i, enum output out)
+{
+  const struct node *cs = k8s_get (o, "status.containerStatuses");
+  const char *reason = k8s_get_str (o, "status.reason");
+  int64_t restarts = 0, ready = 0, v;
+  for (size_t j = 0; j < len_of (cs); j++)
+    {
+      bool b;
+      if (node_as_int64 (node_map_get (cs->items[j], "restartCount"), &v, NULL))
+        restarts += v;
+      if (node_as_bool (node_map_get (cs->items[j], "ready"), &b) && b)
+        ready++;
+    }
+  row[(*i)++] = fmt ("%lld/%zu", (long long)ready,
+                     len_of (k8s_get (o, "spec.containers")));
+  if (k8s_get_str (o, "metadata.deletionTimestamp"))
+    row[(*i)++] = xstrdup ("Terminating");
+  else
+    row[(*i)++]
+        = str_or (reason ? reason : k8s_get_str (o, "status.phase"), "Unknown");
+  row[(*i)++] = fmt ("%lld", (long long)restarts);
+  row[(*i)++] = age_of (k8s_get_str (o, "metadata.creationTimestamp"));
+  if (out == OUT_WIDE)
+    {
+      row[(*i)++] = str_or (k8s_get_str (o, "status.podIP"), "<none>");
+      row[(*i)++] = str_or (k8s_get_str (o, "spec.nodeName"), "<none>");
+      row[(*i)++] = xstrdup ("<none>");
+      row[(*i)++] = xstrdup ("<none>");
+    }
+}
+
+static char *
+service_ports (const struct node *o)
+{
+  const struct node *ports = k8s_get (o, "spec.ports");
+  char *s = xstrdup ("");
+  for (size_t j = 0; j < len_of (ports); j++)
+    {
+      const struct node *p = ports->items[j];
+      const char *port = k8s_get_str (p, "port");
+      const char *np = k8s_get_str (p, "nodePort");
+      const char *proto = k8s_get_str (p, "protocol");
+      char *n = fmt ("%s%s%s%s%s/%s", s, j ? "," : "", port ? port : "",
+                     np ? ":" : "", np ? np : "", proto ? proto : "TCP");
+      free (s);
+      s = n;
+    }
+  if (*s == '\0')
+    {
+      free (s);
+      s = xstrdup ("<none>");
+    }
+  return s;
+}
+
+static bool
+has_condition (const struct node *o, const char *type)
+{
+  const struct node *cs = k8s_get (o, "status.conditions");
+  for (size_t j = 0; j < len_of (cs); j++)
+    {
+      const char *t = k8s_get_str (cs->items[j], "type");
+      const char *st = k8s_get_str (cs->items[j], "status");
+      if (t && st && strcmp (t, type) == 0 && strcmp (st, "True") == 0)
+        return true;
+    }
+  return false;
+}
+
+static void
+job_row (const struct node *o, char **row, size_t *i)
+{
+  const char *comp = k8s_get_str (o, "spec.completions");
+  const char *par = k8s_get_str (o, "spec.parallelism");
+  const char *succ = k8s_get_str (o, "status.succeeded");
+  const char *start = k8s_get_str (o, "status.startTime");
+  const char *end = k8s_get_str (o, "status.completionTime");
+  time_t t0, t1;
+  char buf[32] = "";
+  /* kubectl says Running for a job without conditions; one that has not
+   * started (no controller runs it yet) is shown as Pending, not faked. */
+  row[(*i)++] = xstrdup (has_condition (o, "Complete")    ? "Complete"
+                         : has_condition (o, "Failed")    ? "Failed"
+                         : has_condition (o, "Suspended") ? "Suspended"
+                         : start                          ? "Running"
+                                                          : "Pending");
+  if (comp)
+    row[(*i)++] = fmt ("%s/%s", succ ? succ : "0", comp);
+  else if (par && strcmp (par, "1") != 0)
+    row[(*i)++] = fmt ("%s/1 of %s", succ ? succ : "0", par);
+  else
+    row[(*i)++] = fmt ("%s/1", succ ? succ : "0");
+  if (start && k8s_rfc3339_parse (start, &t0) == 0)
+    {
+      if (!end || k8s_rfc3339_parse (end, &t1) < 0)
+        t1 = time (NULL);
+      k8s_human_duration ((int64_t)(t1 - t0), buf, sizeof (buf));
+    }
+  row[(*i)++] = xstrdup (buf);
+}
+
+/* The columns of KIND after NAME (and before AGE when it has one). */
+static size_t
+header (const char *kind, bool all_ns, enum output out, char **h)
+{
+  static const struct
+  {
+    const char *kind;
+    const char *cols[8];
+  } heads[] = {
+    { "Pod", { "READY", "STATUS", "RESTARTS", "AGE" } },
+    { "ConfigMap", { "DATA", "AGE" } },
+    { "Secret", { "TYPE", "DATA", "AGE" } },
+    { "Service", { "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE" } },
+    { "Job", { "STATUS", "COMPLETIONS", "DURATION", "AGE" } },
+    { "CronJob",
+      { "SCHEDULE", "TIMEZONE", "SUSPEND", "ACTIVE", "LAST SCHEDULE", "AGE" } },
+    { "Namespace", { "STATUS", "AGE" } },
+    { "Event", { "TYPE", "REASON", "OBJECT", "MESSAGE" } },
+  };
+  size_t n = 0;
+  if (all_ns && strcmp (kind, "Namespace") != 0)
+    h[n++] = xstrdup ("NAMESPACE");
+  h[n++] = xstrdup (strcmp (kind, "Event") == 0 ? "LAST SEEN" : "NAME");
+  for (size_t i = 0; i < sizeof (heads) / sizeof (heads[0]); i++)
+    if (strcmp (heads[i].kind, kind) == 0)
+      for (size_t j = 0; j < 8 && heads[i].cols[j]; j++)
+        h[n++] = xstrdup (heads[i].cols[j]);
+  if (n == 1 + (all_ns ? 1 : 0))
+    h[n++] = xstrdup ("AGE");
+  if (out == OUT_WIDE && strcmp (kind, "Pod") == 0)
+    {
+      h[n++] = xstrdup ("IP");
+      h[n++] = xstrdup ("NODE");
+      h[n++] = xstrdup ("NOMINATED NODE");
+      h[n++] = xstrdup ("READINESS GATES");
+    }
+  return n;
+}
+
+static void
+event_row (const struct node *o, char **row, size_t *i)
+{
+  cleanup_free char *kind
+      = client_kind_lower (k8s_get_str (o, "involvedObject.kind") ?: "");
+  const char *name = k8s_get_str (o, "involvedObject.name");
+  row[(*i)++] = xstrdup (k8s_get_str (o, "type") ?: "");
+  row[(*i)++] = xstrdup (k8s_get_str (o, "reason") ?: "");
+  row[(*i)++] = fmt ("%s/%s", kind, name ? name : "");
+  row[(*i)++] = xstrdup (k8s_get_str (o, "message") ?: "");
+}
+
+static void
+object_row (const char *kind, const struct node *o, bool all_ns,
+            enum output out, char **row)
+{
+  size_t i = 0;
+  const char *age_ts = k8s_get_str (o, "metadata.creationTimestamp");
+  bool age = true;
+  if (all_ns && strcmp (kind, "Namespace") != 0)
+    row[i++] = str_or (k8s_get_str (o, "metadata.namespace"), "");
+  if (strcmp (kind, "Event") == 0)
+    {
+      row[i++] = age_of (k8s_get_str (o, "lastTimestamp"));
+      event_row (o, row, &i);
+      return;
+    }
+  row[i++] = str_or (k8s_get_str (o, "metadata.name"), "");
+  if (strcmp (kind, "Pod") == 0)
+    {
+      pod_row (o, row, &i, out);
+      return;
+    }
+  if (strcmp (kind, "ConfigMap") == 0)
+    row[i++] = fmt ("%zu", len_of (node_map_get (o, "data"))
+                               + len_of (node_map_get (o, "binaryData")));
+  else if (strcmp (kind, "Secret") == 0)
+    {
+      row[i++] = str_or (k8s_get_str (o, "type"), "Opaque");
+      row[i++] = fmt ("%zu", len_of (node_map_get (o, "data")));
+    }
+  else if (strcmp (kind, "Service") == 0)
+    {
+      const struct node *ext = k8s_get (o, "spec.externalIPs");
+      row[i++] = str_or (k8s_get_str (o, "spec.type"), "ClusterIP");
+      row[i++] = str_or (k8s_get_str (o, "spec.clusterIP"), "<none>");
+      row[i++]
+          = len_of (ext) ? xstrdup (ext->items[0]->text) : xstrdup ("<none>");
+      row[i++] = service_ports (o);
+    }
+  else if (strcmp (kind, "Job") == 0)
+    job_row (o, row, &i);
+  else if (strcmp (kind, "CronJob") == 0)
+    {
+      const char *susp = k8s_get_str (o, "spec.suspend");
+      row[i++] = str_or (k8s_get_str (o, "spec.schedule"), "");
+      row[i++] = str_or (k8s_get_str (o, "spec.timeZone"), "<none>");
+      row[i++]
+          = xstrdup (susp && strcmp (susp, "true") == 0 ? "True" : "False");
+      row[i++] = fmt ("%zu", len_of (k8s_get (o, "status.active")));
+      row[i++] = k8s_get_str (o, "status.lastScheduleTime")
+                     ? age_of (k8s_get_str (o, "status.lastScheduleTime"))
+                     : xstrdup ("<none>");
+    }
+  else if (strcmp (kind, "Namespace") == 0)
+    row[i++] = str_or (k8s_get_str (o, "status.phase"), "Active");
+  if (age)
+    row[i++] = age_of (age_ts);
+}
+
+static int
+print_structured (const struct node *body, enum output out)
+{
+  cleanup_free char *text = NULL;
+  berth_error_t err = NULL;
+  size_t len = 0;
+  int r = out == OUT_JSON ? node_write_json (body, true, &text, &len, &err)
+                          : node_write_yaml (body, &text, &len, &err);
+  if (r < 0)
+    {
+      fprintf (stderr, "berth get: %s\n", berth_error_msg (&err));
+      berth_error_release (&err);
+      return 1;
+    }
+  fwrite (text, 1, len, stdout);
+  if (len == 0 || text[len - 1] != '\n')
+    putchar ('\n');
+  return 0;
+}
+
+static int
+print_table (const char *kind, const struct node *body, bool single,
+             bool all_ns, enum output out, const char *ns)
+{
+  const struct node *items = single ? NULL : node_map_get (body, "items");
+  size_t n = single ? 1 : len_of (items);
+  struct table t = { 0 };
+  char *h[16];
+
+  if (n == 0)
+    {
+      if (all_ns || strcmp (kind, "Namespace") == 0)
+        fprintf (stderr, "No resources found\n");
+      else
+        fprintf (stderr, "No resources found in %s namespace.\n", ns);
+      return 0;
+    }
+  t.ncols = header (kind, all_ns, out, h);
+  table_add (&t, h);
+  for (size_t i = 0; i < n; i++)
+    {
+      char *row[16] = { 0 };
+      object_row (kind, single ? body : items->items[i], all_ns, out, row);
+      for (size_t c = 0; c < t.ncols; c++)
+        if (row[c] == NULL)
+          row[c] = xstrdup ("");
+      table_add (&t, row);
+    }
+  table_print (&t);
+  return 0;
+}
+
+static void
+usage (FILE *f)
+{
+  fprintf (f,
+           "Usage: berth get RESOURCE [NAME] [-n NS | -A] [-o wide|json|yaml]\n"
+           "\n"
+           "Show the agent's objects as kubectl does.  RESOURCE: pods (po),\n"
+           "configmaps (cm), secrets, services (svc), events (ev), jobs,\n"
+           "cronjobs (cj), namespaces (ns).\n"
+           "\n"
+           "Options:\n"
+           "  -n, --namespace NS    the namespace (default: default)\n"
+           "  -A, --all-namespaces  every namespace (a NAMESPACE column)\n"
+           "  -o, --output FORMAT   wide, json or yaml\n"
+           "      --socket PATH     the agent's socket (default $%s or %s)\n"
+           "  -h, --help            show this help\n",
+           CLIENT_ENV_SOCKET, "/run/berth/berth.sock");
+}
+
+int
+cmd_get (int argc, char **argv)
+{
+  static const struct option options[]
+      = { { "namespace", required_argument, NULL, 'n' },
+          { "all-namespaces", no_argument, NULL, 'A' },
+          { "output", required_argument, NULL, 'o' },
+          { "socket", required_argument, NULL, 'S' },
+          { "help", no_argument, NULL, 'h' },
+          { NULL, 0, NULL, 0 } };
+  const char *ns = "default", *socket = NULL, *name = NULL;
+  enum output out = OUT_TABLE;
+  bool all_ns = false, events = false;
+  const struct kind_info *k;
+  struct client_reply rep;
+  berth_error_t err = NULL;
+  cleanup_free char *path = NULL;
+  int c, status;
+
+  optind = 1;
+  while ((c = getopt_long (argc, argv, "n:Ao:h", options, NULL)) != -1)
+    switch (c)
+      {
+      case 'n':
+        ns = optarg;
+        break;
+      case 'A':
+        all_ns = true;
+        break;
+      case 'o':
+        if (strcmp (optarg, "wide") == 0)
+          out = OUT_WIDE;
+        else if (strcmp (optarg, "json") == 0)
+          out = OUT_JSON;
+        else if (strcmp (optarg, "yaml") == 0)
+          out = OUT_YAML;
+        else
+          {
+            fprintf (stderr,
+                     "berth get: unknown output format \"%s\" (wide, "
+                     "json or yaml)\n",
+                     optarg);
+            return 2;
+          }
+        break;
+      case 'S':
+        socket = optarg;
+        break;
+      case 'h':
+        usage (stdout);
+        return 0;
+      default:
+        usage (stderr);
+        return 2;
+      }
+  if (optind >= argc || argc - optind > 2)
+    {
+      usage (stderr);
+      return 2;
+    }
+  k = client_resource (argv[optind], &events);
+  if (k == NULL && !events)
+    {
+      fprintf (stderr,
+               "error: the server doesn't have a resource type \"%s\"\n",
+               argv[optind]);
+      return 1;
+    }
+  if (argc - optind == 2)
+    name = argv[optind + 1];
+  path = client_path (k, events, all_ns && !name ? NULL : ns, name);
+  if (client_request (client_socket (socket), "GET", path, NULL, &rep, &err)
+      < 0)
+    {
+      fprintf (stderr, "berth get: %s\n", berth_error_msg (&err));
+      berth_error_release (&err);
+      return 1;
+    }
+  if (rep.code != 200 || rep.body == NULL)
+    {
+      client_print_error (&rep);
+      client_reply_free (&rep);
+      return 1;
+    }
+  if (out == OUT_JSON || out == OUT_YAML)
+    status = print_structured (rep.body, out);
+  else
+    status = print_table (events ? "Event" : k->kind, rep.body, name != NULL,
+                          all_ns && !name, out, ns);
+  client_reply_free (&rep);
+  return status;
+}
