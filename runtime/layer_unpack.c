@@ -309,6 +309,11 @@ make_whiteout (struct unpack *u, const char *name, char *path,
   r = open_beneath (u->destfd, slash ? path : "", true, &dfd);
   if (slash)
     *slash = '/';
+  if (r == -ELOOP || r == -ENOTDIR)
+    return berth_error_make (err, EPERM,
+                             "%s: entry \"%s\": the whiteout's directory is "
+                             "reached through a symlink or a non-directory",
+                             u->o->label, name);
   if (r < 0)
     return berth_error_sys (err, -r, "%s: entry \"%s\": whiteout parent",
                             u->o->label, name);
@@ -330,6 +335,11 @@ make_opaque (struct unpack *u, const char *name, const char *path,
   cleanup_close int dfd = -1;
   int r = open_beneath (u->destfd, path, true, &dfd);
 
+  if (r == -ELOOP || r == -ENOTDIR)
+    return berth_error_make (err, EPERM,
+                             "%s: entry \"%s\": the opaque directory is "
+                             "reached through a symlink or a non-directory",
+                             u->o->label, name);
   if (r < 0)
     return berth_error_sys (err, -r, "%s: entry \"%s\": opaque directory",
                             u->o->label, name);

@@ -189,6 +189,14 @@ static const struct bad_case bad[] = {
       { "hl", 0, NULL, NULL, "evil/secret" } },
     "hl",
     "symlink" },
+  { "whiteout-through-symlink",
+    { { "evil", AE_IFLNK, NULL, "OUT" }, { "evil/.wh.secret", 0, "" } },
+    "evil/.wh.secret",
+    "through a symlink" },
+  { "opaque-through-symlink",
+    { { "evil", AE_IFLNK, NULL, "OUT" }, { "evil/.wh..wh..opq", 0, "" } },
+    "evil/.wh..wh..opq",
+    "through a symlink" },
   { "chardev", { { "dev/null2", AE_IFCHR } }, "dev/null2", "device" },
   { "blockdev", { { "sda", AE_IFBLK } }, "sda", "device" },
 };
@@ -257,6 +265,33 @@ START_TEST (test_unpack_rejects)
       free (links[i]);
     }
   berth_error_release (&err);
+  rm_rf (dir);
+}
+END_TEST
+
+/* A directory entry replaces a symlink of the same name (as containerd
+ * does) instead of following it. */
+START_TEST (test_unpack_symlink_replaced)
+{
+  cleanup_free char *dir = tmpdir (), *out = mkdir_in (dir, "out");
+  cleanup_free char *pwned = path_join (out, "pwned");
+  cleanup_free char *layer = path_join (dir, "layer");
+  struct tentry e[] = {
+    { "etc", AE_IFLNK, NULL, out },
+    { "etc/", AE_IFDIR },
+    { "etc/pwned", 0, "x" },
+  };
+  berth_error_t err = NULL;
+  struct stat st;
+
+  ck_assert_msg (unpack_entries (dir, e, N (e), true, &err) == 0, "%s",
+                 berth_error_msg (&err));
+  ck_assert_int_ne (lstat (pwned, &st), 0);
+  ck_assert_int_eq (chdir (layer), 0);
+  ck_assert_int_eq (lstat ("etc", &st), 0);
+  ck_assert (S_ISDIR (st.st_mode));
+  ck_assert_int_eq (lstat ("etc/pwned", &st), 0);
+  ck_assert_int_eq (chdir ("/"), 0);
   rm_rf (dir);
 }
 END_TEST
@@ -902,6 +937,7 @@ image_suite (void)
   tcase_add_loop_test (tc, test_classify, 0, N (classify));
   tcase_add_loop_test (tc, test_unpack_rejects, 0, N (bad));
   tcase_add_test (tc, test_unpack_accepts);
+  tcase_add_test (tc, test_unpack_symlink_replaced);
   tcase_add_test (tc, test_unpack_whiteouts);
   tcase_add_test (tc, test_unpack_plain);
   tcase_add_test (tc, test_digests);
