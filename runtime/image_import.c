@@ -137,8 +137,9 @@ ensure_layer (struct image_store *s, const struct image_fetcher *f,
   o.flags = LAYER_UNPACK_WHITEOUTS;
   ret = layer_unpack_fd (fd, tmp, &o, err);
   tfd = ret == 0 ? open (tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-  /* the files must be on disk before the layer looks complete */
-  if (ret == 0 && (tfd < 0 || syncfs (tfd) < 0))
+  /* the layer's root is the container's "/": mkdtemp made it 0700; and
+   * the files must be on disk before the layer looks complete */
+  if (ret == 0 && (tfd < 0 || fchmod (tfd, 0755) < 0 || syncfs (tfd) < 0))
     ret = berth_error_sys (err, errno, "%s: sync %s", label, tmp);
   if (ret == 0 && renameat (AT_FDCWD, tmp, s->dirfd, rel) < 0 && errno != EEXIST
       && errno != ENOTEMPTY)
@@ -220,6 +221,9 @@ image_store_import (struct image_store *s, const char *ref,
 
 /* --- fetchers of image directories -------------------------------------- */
 
+/* docker allows 127 layers; plus the config and the manifest */
+#define DIR_FETCH_MAX (128 + 2)
+
 /* Blobs of a directory: those in TABLE by their file (relative to DIRFD, or
  * absolute), the others under blobs/ALG/HEX when LAYOUT. */
 struct dir_fetch
@@ -228,8 +232,8 @@ struct dir_fetch
   const char *path; /* for messages */
   bool layout;
   size_t n;
-  char *digests[64 + 2];
-  char *files[64 + 2];
+  char *digests[DIR_FETCH_MAX];
+  char *files[DIR_FETCH_MAX];
 };
 
 static int

@@ -707,6 +707,7 @@ START_TEST (test_import_layout)
                     0);
   ck_assert_str_eq (lower, want);
   ck_assert_int_eq (stat (info->layers[0], &st1), 0);
+  ck_assert_int_eq (st1.st_mode & 07777, 0755); /* the container's "/" */
 
   /* idempotent: the same image, the layers not unpacked again */
   ck_assert_msg (image_store_import_path (s, "docker.io/library/busybox",
