@@ -200,3 +200,22 @@ test_image_names() {
 	assert_status 2 bimg import onlyone
 	assert_contains "$(bimg --help)" "Usage: berth image" "help"
 }
+
+register_test image_concurrent_imports
+test_image_concurrent_imports() {
+	need_berth
+	local bb st p1 p2 rc1=0 rc2=0
+	bb=$(test_image busybox)
+	st=$(test_image stress)
+	bimg import busybox "$bb" >a.log 2>&1 &
+	p1=$!
+	bimg import stress "$st" >b.log 2>&1 &
+	p2=$!
+	wait "$p1" || rc1=$?
+	wait "$p2" || rc2=$?
+	assert_eq 0 "$rc1" "import busybox: $(cat a.log)"
+	assert_eq 0 "$rc2" "import stress: $(cat b.log)"
+	assert_eq $'docker.io/library/busybox:latest\ndocker.io/library/stress:latest' "$(bimg ls -q)" "images"
+	assert_eq 2 "$(count "$TEST_TMP/state/images/layers")" "layers"
+	assert_eq 0 "$(count "$TEST_TMP/state/images/tmp")" "tmp/"
+}
