@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +87,28 @@ child_exec (int in, int out, int errfd, const char *binary, char *const *envp)
   _exit (127);
 }
 
+/* 1 when PID exited (or we cannot tell), 0 after TIMEOUT_MS. */
+static int
+wait_timeout (pid_t pid, int timeout_ms)
+{
+#ifdef SYS_pidfd_open
+  cleanup_close int fd = (int)syscall (SYS_pidfd_open, pid, 0);
+  struct pollfd p = { .fd = fd, .events = POLLIN };
+  int r;
+
+  if (fd < 0)
+    return 1;
+  do
+    r = poll (&p, 1, timeout_ms);
+  while (r < 0 && errno == EINTR);
+  return r != 0;
+#else
+  (void)pid;
+  (void)timeout_ms;
+  return 1;
+#endif
+}
+
 int
 cni_exec_run (const char *binary, char *const *envp, const char *in,
               size_t in_len, struct cni_exec_output *o, berth_error_t *err)
@@ -116,6 +139,15 @@ cni_exec_run (const char *binary, char *const *envp, const char *in,
     return berth_error_sys (err, errno, "fork %s", binary);
   if (pid == 0)
     child_exec (fin, fout, ferr, binary, envp);
+  if (wait_timeout (pid, CNI_EXEC_TIMEOUT_MS) == 0)
+    {
+      kill (pid, SIGKILL);
+      while (waitpid (pid, &st, 0) < 0 && errno == EINTR)
+        ;
+      return berth_error_make (err, ETIMEDOUT,
+                               "%s did not finish in %d s; killed", binary,
+                               CNI_EXEC_TIMEOUT_MS / 1000);
+    }
   while (waitpid (pid, &st, 0) < 0)
     if (errno != EINTR)
       return berth_error_sys (err, errno, "waitpid %s", binary);

@@ -19,6 +19,10 @@ struct cni_exec_output
 /* Find TYPE in the colon-separated PLUGIN_PATH; the path, or NULL. */
 char *cni_exec_find (const char *plugin_path, const char *type);
 
+/* A plugin still running after this is killed (Go plugins take seconds
+ * under emulation; iptables calls can wait for the xtables lock). */
+#define CNI_EXEC_TIMEOUT_MS (5 * 60 * 1000)
+
 /* Run BINARY with ENVP (NULL-terminated) and IN on stdin. */
 int cni_exec_run (const char *binary, char *const *envp, const char *in,
                   size_t in_len, struct cni_exec_output *out,

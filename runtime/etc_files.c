@@ -480,6 +480,21 @@ read_text (const char *path)
   return buf;
 }
 
+/* hostNetwork: the node's /etc/hosts plus the hostAliases (kubelet
+ * nodeHostsFileContent). */
+static char *
+host_network_hosts (const struct pod *pod)
+{
+  cleanup_free char *node = read_text ("/etc/hosts");
+  cleanup_free char *managed = etc_files_hosts_content (pod, NULL, 0, NULL);
+  const char *aliases = managed ? strstr (managed, "\n# Entries added") : NULL;
+  char *out = NULL;
+
+  if (asprintf (&out, "%s%s", node ? node : "", aliases ? aliases : "") < 0)
+    return NULL;
+  return out;
+}
+
 int
 etc_files_write (const struct pod *pod, const char *dir, const char *ip,
                  const struct etc_files_dns *dns, berth_error_t *err)
@@ -489,8 +504,11 @@ etc_files_write (const struct pod *pod, const char *dir, const char *ip,
   cleanup_free char *hosts = NULL, *host = NULL, *hostname = NULL;
   cleanup_free char *resolv = NULL, *host_resolv = NULL;
 
-  hosts = etc_files_hosts_content (pod, ip ? &ip : NULL, ip ? 1 : 0,
-                                   dns ? dns->cluster_domain : NULL);
+  if (pod->spec.host_network.set && pod->spec.host_network.v)
+    hosts = host_network_hosts (pod);
+  else
+    hosts = etc_files_hosts_content (pod, ip ? &ip : NULL, ip ? 1 : 0,
+                                     dns ? dns->cluster_domain : NULL);
   host = etc_files_pod_hostname (pod);
   if (hosts == NULL || host == NULL || asprintf (&hostname, "%s\n", host) < 0)
     return berth_error_sys (err, ENOMEM, "generate %s/hosts", dir);

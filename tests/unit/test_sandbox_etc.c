@@ -4,6 +4,7 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cleanup.h"
 #include "etc_files.h"
@@ -149,6 +150,60 @@ START_TEST (resolv_none)
 }
 END_TEST
 
+static char *
+slurp (const char *path)
+{
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = fopen (path, "re"), *m = open_memstream (&buf, &len);
+  int c;
+  while (f && (c = fgetc (f)) != EOF)
+    fputc (c, m);
+  if (f)
+    fclose (f);
+  fclose (m);
+  return buf;
+}
+
+START_TEST (write_files)
+{
+  char dir[] = "/tmp/test_sandbox_etc.XXXXXX", p[128];
+  struct etc_files_dns dns = { .host_resolv_conf = p };
+  berth_error_t err = NULL;
+  cleanup_free char *hosts = NULL, *node = NULL, *name = NULL, *rc = NULL;
+  FILE *f;
+
+  ck_assert_ptr_nonnull (mkdtemp (dir));
+  snprintf (p, sizeof p, "%s/host-resolv", dir);
+  f = fopen (p, "we");
+  fputs ("nameserver 9.9.9.9\n", f);
+  fclose (f);
+  ck_assert_int_eq (
+      etc_files_write (pod_from (POD_HEAD "  hostNetwork: true\n"
+                                          "  hostAliases: [{ip: 1.2.3.4, "
+                                          "hostnames: [one]}]\n"),
+                       dir, NULL, &dns, &err),
+      0);
+  snprintf (p, sizeof p, "%s/hosts", dir);
+  hosts = slurp (p);
+  node = slurp ("/etc/hosts");
+  ck_assert_int_eq (strncmp (hosts, node, strlen (node)), 0);
+  ck_assert_str_eq (hosts + strlen (node),
+                    "\n# Entries added by HostAliases.\n1.2.3.4\tone\n");
+  snprintf (p, sizeof p, "%s/hostname", dir);
+  name = slurp (p);
+  ck_assert_str_eq (name, "web\n");
+  snprintf (p, sizeof p, "%s/resolv.conf", dir);
+  rc = slurp (p);
+  /* ClusterFirst with hostNetwork is Default: the host's resolvers */
+  ck_assert_str_eq (rc, "nameserver 9.9.9.9\n");
+  ck_assert_int_eq (etc_files_remove (dir, &err), 0);
+  snprintf (p, sizeof p, "%s/host-resolv", dir);
+  ck_assert_int_eq (unlink (p), 0);
+  ck_assert_int_eq (rmdir (dir), 0); /* nothing else was left */
+}
+END_TEST
+
 static Suite *
 etc_suite (void)
 {
@@ -162,6 +217,7 @@ etc_suite (void)
   tcase_add_test (tc, resolv_cluster_first);
   tcase_add_test (tc, resolv_dns_config_merge);
   tcase_add_test (tc, resolv_none);
+  tcase_add_test (tc, write_files);
   suite_add_tcase (s, tc);
   return s;
 }
