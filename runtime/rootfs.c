@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,89 +36,131 @@ const char *const rootfs_readonly_paths[] = {
   "/proc/sysrq-trigger", NULL,
 };
 
-static char *
-in_root (const struct rootfs_config *cfg, const char *path)
+/* PATH in the merged root, resolved as the container would (links stay
+ * inside it: RESOLVE_IN_ROOT), made as a directory (or an empty file when
+ * FILE) where missing.  *FD is an O_PATH fd on it, NAME its
+ * "/proc/self/fd/N" for mount() and the *at-less calls. */
+struct target
 {
-  char *r;
+  int fd;
+  char name[64];
+};
 
-  if (asprintf (&r, "%s%s%s", cfg->merged_dir, path[0] == '/' ? "" : "/", path)
-      < 0)
-    abort ();
-  return r;
+static void
+target_close (struct target *t)
+{
+  if (t->fd >= 0)
+    close (t->fd);
+  t->fd = -1;
+}
+
+#define cleanup_target __attribute__ ((cleanup (target_close)))
+
+static int
+open_in_root (int root, const char *path, int flags)
+{
+  struct open_how how
+      = { .flags = O_PATH | O_CLOEXEC | flags, .resolve = RESOLVE_IN_ROOT };
+  return syscall (SYS_openat2, root, path, &how, sizeof (how));
 }
 
 static int
-do_mount (const char *src, const char *dst, const char *type,
-          unsigned long flags, const char *data, berth_error_t *err)
+make_component (int root, char *path, char *slash, bool file)
 {
-  if (mount (src, dst, type, flags, data) < 0)
-    return berth_error_sys (err, errno, "mount %s on %s",
-                            type ? type : (src ? src : "none"), dst);
-  return 0;
+  const char *name;
+  int parent, ret;
+
+  if (slash != NULL)
+    *slash = '\0';
+  name = strrchr (path, '/');
+  if (name == NULL)
+    {
+      parent = open_in_root (root, ".", O_DIRECTORY);
+      name = path;
+    }
+  else
+    {
+      *(char *)name = '\0';
+      parent = open_in_root (root, path, O_DIRECTORY);
+      *(char *)name++ = '/';
+    }
+  if (parent < 0)
+    ret = -1;
+  else if (file)
+    {
+      ret = openat (parent, name,
+                    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+      if (ret >= 0)
+        close (ret);
+      ret = ret < 0 && errno != EEXIST ? -1 : 0;
+    }
+  else
+    ret = mkdirat (parent, name, 0755) < 0 && errno != EEXIST ? -1 : 0;
+  if (parent >= 0)
+    close (parent);
+  if (slash != NULL)
+    *slash = '/';
+  return ret;
 }
 
-/* mkdir -p PATH (under the merged root, which the caller already joined). */
 static int
-mkdir_p (const char *path, mode_t mode, berth_error_t *err)
+target_open (const struct rootfs_config *cfg, const char *path, bool file,
+             struct target *t, berth_error_t *err)
 {
-  cleanup_free char *p = strdup (path);
+  cleanup_close int root = -1;
+  cleanup_free char *rel = NULL;
   char *s;
 
-  if (p == NULL)
+  t->fd = -1;
+  while (*path == '/')
+    path++;
+  rel = strdup (*path ? path : ".");
+  if (rel == NULL)
     abort ();
-  for (s = p + 1; *s; s++)
-    if (*s == '/')
-      {
-        *s = '\0';
-        if (mkdir (p, mode) < 0 && errno != EEXIST)
-          return berth_error_sys (err, errno, "mkdir %s", p);
-        *s = '/';
-      }
-  if (mkdir (p, mode) < 0 && errno != EEXIST)
-    return berth_error_sys (err, errno, "mkdir %s", p);
+  root = open (cfg->merged_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0)
+    return berth_error_sys (err, errno, "open %s", cfg->merged_dir);
+  t->fd = open_in_root (root, rel, 0);
+  if (t->fd < 0 && errno == ENOENT)
+    {
+      for (s = strchr (rel, '/'); s; s = strchr (s + 1, '/'))
+        if (make_component (root, rel, s, false) < 0)
+          return berth_error_sys (err, errno, "mkdir /%.*s in the rootfs",
+                                  (int)(s - rel), rel);
+      if (make_component (root, rel, NULL, file) < 0)
+        return berth_error_sys (err, errno, "create /%s in the rootfs", rel);
+      t->fd = open_in_root (root, rel, 0);
+    }
+  if (t->fd < 0)
+    return berth_error_sys (err, errno, "open /%s in the rootfs", rel);
+  snprintf (t->name, sizeof (t->name), "/proc/self/fd/%d", t->fd);
   return 0;
 }
 
-/* Create DST as a directory or an empty file, like SRC. */
 static int
-make_target (const char *src, const char *dst, berth_error_t *err)
+bind_mount (const char *src, const char *dst, bool readonly,
+            const struct rootfs_config *cfg, berth_error_t *err)
 {
+  cleanup_target struct target t = { -1, "" };
   struct stat st;
-  cleanup_free char *parent = strdup (dst);
-  char *slash;
-  int fd;
+  int ret;
 
-  if (parent == NULL)
-    abort ();
   if (stat (src, &st) < 0)
     return berth_error_sys (err, errno, "stat %s", src);
-  if (S_ISDIR (st.st_mode))
-    return mkdir_p (dst, 0755, err);
-  slash = strrchr (parent, '/');
-  if (slash != NULL && slash != parent)
-    {
-      *slash = '\0';
-      if (mkdir_p (parent, 0755, err) < 0)
-        return -1;
-    }
-  fd = open (dst, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-  if (fd < 0 && errno != EEXIST && errno != EISDIR)
-    return berth_error_sys (err, errno, "create %s", dst);
-  if (fd >= 0)
-    close (fd);
-  return 0;
-}
-
-static int
-bind_mount (const char *src, const char *dst, bool readonly, berth_error_t *err)
-{
-  int ret = make_target (src, dst, err);
-  if (ret < 0)
-    return ret;
-  ret = do_mount (src, dst, NULL, MS_BIND | MS_REC, NULL, err);
-  if (ret == 0 && readonly)
-    ret = do_mount (NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC,
-                    NULL, err);
+  if (target_open (cfg, dst, !S_ISDIR (st.st_mode), &t, err) < 0)
+    return -1;
+  if (mount (src, t.name, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return berth_error_sys (err, errno, "bind %s on %s", src, dst);
+  if (!readonly)
+    return 0;
+  /* The new mount is on top: resolve the path again. */
+  target_close (&t);
+  ret = target_open (cfg, dst, false, &t, err);
+  if (ret == 0
+      && mount (NULL, t.name, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC,
+                NULL)
+             < 0)
+    ret = berth_error_sys (err, errno, "remount %s read-only", dst);
   return ret;
 }
 
@@ -149,6 +192,21 @@ rootfs_mount_overlay (const struct rootfs_config *cfg, berth_error_t *err)
   return 0;
 }
 
+/* Mount on PATH in the root (made if missing); T is the mount, opened. */
+static int
+mount_at (const struct rootfs_config *cfg, const char *path, const char *src,
+          const char *type, unsigned long flags, const char *data,
+          struct target *t, berth_error_t *err)
+{
+  if (target_open (cfg, path, false, t, err) < 0)
+    return -1;
+  if (mount (src, t->name, type, flags, data) < 0)
+    return berth_error_sys (err, errno, "mount %s on %s", type ? type : src,
+                            path);
+  target_close (t);
+  return target_open (cfg, path, false, t, err);
+}
+
 static int
 setup_dev (const struct rootfs_config *cfg, berth_error_t *err)
 {
@@ -163,76 +221,80 @@ setup_dev (const struct rootfs_config *cfg, berth_error_t *err)
                                           { "/proc/self/fd/1", "stdout" },
                                           { "/proc/self/fd/2", "stderr" },
                                           { "pts/ptmx", "ptmx" } };
-  cleanup_free char *dev = in_root (cfg, "/dev");
-  char path[4096];
+  cleanup_target struct target dev = { -1, "" };
+  cleanup_target struct target t = { -1, "" };
   size_t i;
 
-  if (mkdir_p (dev, 0755, err) < 0
-      || do_mount ("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME,
-                   "mode=755,size=65536k", err)
-             < 0)
+  if (mount_at (cfg, "/dev", "tmpfs", "tmpfs", MS_NOSUID | MS_STRICTATIME,
+                "mode=755,size=65536k", &dev, err)
+      < 0)
     return -1;
+  /* Everything below is in the fresh tmpfs, reached through its fd. */
   for (i = 0; i < sizeof (devs) / sizeof (devs[0]); i++)
     {
-      snprintf (path, sizeof (path), "%s/%s", dev, devs[i].name);
-      if (mknod (path, S_IFCHR | 0666, makedev (devs[i].major, devs[i].minor))
+      if (mknodat (dev.fd, devs[i].name, S_IFCHR | 0666,
+                   makedev (devs[i].major, devs[i].minor))
           < 0)
-        return berth_error_sys (err, errno, "mknod %s", path);
-      chmod (path, 0666);
+        return berth_error_sys (err, errno, "mknod /dev/%s", devs[i].name);
     }
   for (i = 0; i < sizeof (links) / sizeof (links[0]); i++)
-    {
-      snprintf (path, sizeof (path), "%s/%s", dev, links[i][1]);
-      if (symlink (links[i][0], path) < 0)
-        return berth_error_sys (err, errno, "symlink %s", path);
-    }
-  snprintf (path, sizeof (path), "%s/pts", dev);
-  if (mkdir_p (path, 0755, err) < 0
-      || do_mount ("devpts", path, "devpts", MS_NOSUID | MS_NOEXEC,
-                   "newinstance,ptmxmode=0666,mode=0620,gid=5", err)
-             < 0)
+    if (symlinkat (links[i][0], dev.fd, links[i][1]) < 0)
+      return berth_error_sys (err, errno, "symlink /dev/%s", links[i][1]);
+  if (mount_at (cfg, "/dev/pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC,
+                "newinstance,ptmxmode=0666,mode=0620,gid=5", &t, err)
+      < 0)
     return -1;
-  snprintf (path, sizeof (path), "%s/mqueue", dev);
-  if (mkdir_p (path, 0755, err) < 0
-      || do_mount ("mqueue", path, "mqueue", MS_NOSUID | MS_NOEXEC | MS_NODEV,
-                   NULL, err)
-             < 0)
+  target_close (&t);
+  if (mount_at (cfg, "/dev/mqueue", "mqueue", "mqueue",
+                MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL, &t, err)
+      < 0)
     return -1;
-  snprintf (path, sizeof (path), "%s/shm", dev);
+  target_close (&t);
   if (cfg->shm_source != NULL)
-    return bind_mount (cfg->shm_source, path, false, err);
-  if (mkdir_p (path, 01777, err) < 0)
-    return -1;
-  return do_mount ("shm", path, "tmpfs", MS_NOSUID | MS_NOEXEC | MS_NODEV,
-                   "mode=1777,size=65536k", err);
+    return bind_mount (cfg->shm_source, "/dev/shm", false, cfg, err);
+  return mount_at (cfg, "/dev/shm", "shm", "tmpfs",
+                   MS_NOSUID | MS_NOEXEC | MS_NODEV, "mode=1777,size=65536k",
+                   &t, err);
 }
 
 static int
 setup_proc_sys (const struct rootfs_config *cfg, berth_error_t *err)
 {
-  cleanup_free char *proc = in_root (cfg, "/proc");
-  cleanup_free char *sys = in_root (cfg, "/sys");
+  cleanup_target struct target t = { -1, "" };
   unsigned long ro = cfg->privileged ? 0 : MS_RDONLY;
+  const unsigned long safe = MS_NOSUID | MS_NOEXEC | MS_NODEV;
 
-  if (mkdir_p (proc, 0555, err) < 0
-      || do_mount ("proc", proc, "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL,
-                   err)
-             < 0)
+  if (mount_at (cfg, "/proc", "proc", "proc", safe, NULL, &t, err) < 0)
     return -1;
-  if (mkdir_p (sys, 0555, err) < 0)
+  target_close (&t);
+  if (target_open (cfg, "/sys", false, &t, err) < 0)
     return -1;
   /* sysfs of the container's network namespace. */
-  if (mount ("sysfs", sys, "sysfs", MS_NOSUID | MS_NOEXEC | MS_NODEV | ro, NULL)
-      == 0)
+  if (mount ("sysfs", t.name, "sysfs", safe | ro, NULL) == 0)
     return 0;
   /* Without a network namespace of its own: the host's, bound. */
-  if (do_mount ("/sys", sys, NULL, MS_BIND | MS_REC, NULL, err) < 0)
-    return -1;
-  return ro ? do_mount (NULL, sys, NULL,
-                        MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC
-                            | MS_NODEV,
-                        NULL, err)
-            : 0;
+  if (mount ("/sys", t.name, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return berth_error_sys (err, errno, "bind /sys");
+  target_close (&t);
+  if (!ro || target_open (cfg, "/sys", false, &t, err) < 0)
+    return ro ? -1 : 0;
+  if (mount (NULL, t.name, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | safe, NULL)
+      < 0)
+    return berth_error_sys (err, errno, "remount /sys read-only");
+  return 0;
+}
+
+/* PATH in the root when it exists (no creation); false when it does not. */
+static bool
+target_find (const struct rootfs_config *cfg, const char *path,
+             struct target *t)
+{
+  cleanup_close int root
+      = open (cfg->merged_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+  t->fd = root < 0 ? -1 : open_in_root (root, path + 1, 0);
+  snprintf (t->name, sizeof (t->name), "/proc/self/fd/%d", t->fd);
+  return t->fd >= 0;
 }
 
 static int
@@ -243,29 +305,31 @@ mask_paths (const struct rootfs_config *cfg, berth_error_t *err)
 
   for (i = 0; rootfs_masked_paths[i]; i++)
     {
-      cleanup_free char *p = in_root (cfg, rootfs_masked_paths[i]);
-      if (lstat (p, &st) < 0)
+      cleanup_target struct target t = { -1, "" };
+      const char *p = rootfs_masked_paths[i];
+      if (!target_find (cfg, p, &t) || fstat (t.fd, &st) < 0)
         continue;
-      if (S_ISDIR (st.st_mode))
-        {
-          if (do_mount ("tmpfs", p, "tmpfs", MS_RDONLY, "size=0", err) < 0)
-            return -1;
-        }
-      else if (do_mount ("/dev/null", p, NULL, MS_BIND, NULL, err) < 0)
-        return -1;
+      if (S_ISDIR (st.st_mode)
+              ? mount ("tmpfs", t.name, "tmpfs", MS_RDONLY, "size=0") < 0
+              : mount ("/dev/null", t.name, NULL, MS_BIND, NULL) < 0)
+        return berth_error_sys (err, errno, "mask %s", p);
     }
   for (i = 0; rootfs_readonly_paths[i]; i++)
     {
-      cleanup_free char *p = in_root (cfg, rootfs_readonly_paths[i]);
-      if (lstat (p, &st) < 0)
+      cleanup_target struct target t = { -1, "" };
+      const char *p = rootfs_readonly_paths[i];
+      if (!target_find (cfg, p, &t))
         continue;
-      if (do_mount (p, p, NULL, MS_BIND | MS_REC, NULL, err) < 0
-          || do_mount (NULL, p, NULL,
-                       MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC
-                           | MS_NODEV,
-                       NULL, err)
+      if (mount (t.name, t.name, NULL, MS_BIND | MS_REC, NULL) < 0)
+        return berth_error_sys (err, errno, "bind %s", p);
+      target_close (&t);
+      if (!target_find (cfg, p, &t)
+          || mount (NULL, t.name, NULL,
+                    MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC
+                        | MS_NODEV,
+                    NULL)
                  < 0)
-        return -1;
+        return berth_error_sys (err, errno, "remount %s read-only", p);
     }
   return 0;
 }
@@ -275,29 +339,22 @@ extra_mounts (const struct rootfs_config *cfg, berth_error_t *err)
 {
   size_t i;
 
-  if (cfg->termination_log != NULL)
-    {
-      cleanup_free char *p
-          = in_root (cfg, cfg->termination_path ? cfg->termination_path
-                                                : "/dev/termination-log");
-      if (bind_mount (cfg->termination_log, p, false, err) < 0)
-        return -1;
-    }
+  if (cfg->termination_log != NULL
+      && bind_mount (cfg->termination_log,
+                     cfg->termination_path ? cfg->termination_path
+                                           : "/dev/termination-log",
+                     false, cfg, err)
+             < 0)
+    return -1;
   for (i = 0; i < cfg->mounts_len; i++)
     {
       const struct rootfs_mount *m = &cfg->mounts[i];
-      cleanup_free char *p = NULL;
 
-      if (m->destination[0] != '/' || strstr (m->destination, "/../")
-          || (strlen (m->destination) >= 3
-              && strcmp (m->destination + strlen (m->destination) - 3, "/..")
-                     == 0))
+      if (m->destination[0] != '/')
         return berth_error_make (err, EINVAL,
-                                 "mount destination %s: not a clean "
-                                 "absolute path",
+                                 "mount destination %s: not an absolute path",
                                  m->destination);
-      p = in_root (cfg, m->destination);
-      if (bind_mount (m->source, p, m->readonly, err) < 0)
+      if (bind_mount (m->source, m->destination, m->readonly, cfg, err) < 0)
         return -1;
     }
   return 0;

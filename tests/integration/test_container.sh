@@ -323,3 +323,30 @@ test_container_start_latency() {
 	mapfile -t us < <(printf '%s\n' "${us[@]}" | sort -n)
 	echo "container_start to exec, 20 starts: median $((us[9] / 1000)) ms, min $((us[0] / 1000)) ms, max $((us[19] / 1000)) ms"
 }
+
+register_test container_layers_and_links
+test_container_layers_and_links() {
+	need_ctr
+	local top=$TEST_TMP/top out rc=0
+	# A second layer on top: it overrides a file of busybox's and holds
+	# absolute links, which must resolve inside the container's root.
+	mkdir -p "$top/etc" "$TEST_TMP/escape" vol
+	echo "top-layer" >"$top/etc/hostname"
+	ln -s /tmp "$top/data"
+	ln -s "$TEST_TMP/escape" "$top/dangling"
+	echo vol-file >vol/f
+	out=$(ctr c --layer "$top" --mount "$TEST_TMP/vol:/data/$TEST_ID:ro" --wait -- \
+		sh -c "cat /etc/hostname; cat /tmp/$TEST_ID/f; touch /data/$TEST_ID/g && echo RW; exit 0")
+	assert_eq 0 "$(ctr_field "$out" exitCode)" "exit code"
+	assert_contains "$(ctr_log c)" "top-layer" "the top layer wins"
+	assert_contains "$(ctr_log c)" "vol-file" "the volume is mounted at /tmp/$TEST_ID"
+	assert_not_contains "$(ctr_log c)" "RW" "the volume is read-only"
+	assert_no_file "/tmp/$TEST_ID" "mount target made through the link on the host"
+	assert_no_file "$TEST_TMP/vol/g" "write through a read-only volume"
+	# A link to a path the root does not have: refused, nothing made on
+	# the host.
+	out=$(ctr d --layer "$top" --mount "$TEST_TMP/vol:/dangling/v" -- true 2>&1) || rc=$?
+	assert_eq 1 "$rc" "start through a dangling link"
+	assert_contains "$out" "/dangling/v" "error names the path"
+	assert_no_file "$TEST_TMP/escape/v" "mount target made through the link on the host"
+}
