@@ -169,9 +169,16 @@ run_sub (int which, struct image_store *s, int argc, char **argv, bool quiet)
   switch (which)
     {
     case 0:
-      if (image_store_import_path (s, argv[0], argv[1], NULL, &err) < 0)
-        return fail (&err);
-      return 0;
+      {
+        struct image_info *info = NULL;
+        if (image_store_import_path (s, argv[0], argv[1], &info, &err) < 0)
+          return fail (&err);
+        printf ("imported %s (%s, %zu layer%s)\n", info->ref,
+                info->manifest_digest, info->n_layers,
+                info->n_layers == 1 ? "" : "s");
+        image_info_free (info);
+        return 0;
+      }
     case 1:
       return do_ls (s, quiet);
     case 2:
