@@ -679,5 +679,7 @@ cgroup_fs_pod_remove (struct cgroup_fs *fs, const char *uid, int timeout_ms,
   int r = cgroup_fs_pod_find (fs, uid, &rel, err);
   if (r <= 0)
     return r;
-  return cgroup_fs_remove (fs, rel, timeout_ms, err);
+  if (cgroup_fs_remove (fs, rel, timeout_ms, err) < 0)
+    return -1;
+  return 1;
 }

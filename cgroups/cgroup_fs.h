@@ -89,7 +89,8 @@ int cgroup_fs_pod_find (struct cgroup_fs *fs, const char *uid, char **rel,
 int cgroup_fs_remove (struct cgroup_fs *fs, const char *rel, int timeout_ms,
                       berth_error_t *err);
 
-/* cgroup_fs_pod_find + cgroup_fs_remove. */
+/* cgroup_fs_pod_find + cgroup_fs_remove: 1 when the pod's cgroup was
+ * removed, 0 when there was none. */
 int cgroup_fs_pod_remove (struct cgroup_fs *fs, const char *uid, int timeout_ms,
                           berth_error_t *err);
 
