@@ -350,3 +350,46 @@ test_container_layers_and_links() {
 	assert_contains "$out" "/dangling/v" "error names the path"
 	assert_no_file "$TEST_TMP/escape/v" "mount target made through the link on the host"
 }
+
+register_test container_cgroup_oom_score_hostname
+test_container_cgroup_oom_score_hostname() {
+	need_ctr
+	local cg
+	cg=$(make_cgroup ctr)
+	ctr c --cgroup "$cg" --oom-score-adj 937 --hostname ctr-host --wait -- \
+		sh -c 'cat /proc/self/cgroup; echo score=$(cat /proc/self/oom_score_adj); echo host=$(hostname)' >/dev/null
+	assert_contains "$(ctr_log c)" "0::${cg#/sys/fs/cgroup}" "the container's cgroup"
+	assert_contains "$(ctr_log c)" "score=937" "oom_score_adj"
+	assert_contains "$(ctr_log c)" "host=ctr-host" "hostname in its own uts namespace"
+	assert_ne ctr-host "$(hostname)" "the guest's hostname"
+}
+
+register_test container_seccomp_localhost
+test_container_seccomp_localhost() {
+	need_ctr
+	mkdir -p profiles
+	cat >profiles/no-mkdir.json <<-'EOF2'
+		{"defaultAction": "SCMP_ACT_ALLOW",
+		 "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}
+	EOF2
+	ctr c --seccomp "localhost:$TEST_TMP/profiles:no-mkdir.json" --wait -- \
+		sh -c 'mkdir /newdir && echo MKDIR-OK; grep Seccomp: /proc/self/status' >/dev/null
+	assert_not_contains "$(ctr_log c)" "MKDIR-OK" "mkdir denied by the profile"
+	assert_contains "$(ctr_log c)" "Permission denied" "errnoRet 13"
+	ctr d --seccomp unconfined --wait -- grep Seccomp: /proc/self/status >/dev/null
+	assert_contains "$(ctr_log d)" "Seccomp:	0" "Unconfined"
+	local out rc=0
+	out=$(ctr e --seccomp "localhost:$TEST_TMP/profiles:../x.json" -- true 2>&1) || rc=$?
+	assert_eq 1 "$rc" "a profile outside the root"
+	assert_contains "$out" "x.json" "error names the profile"
+}
+
+register_test container_shared_pidns
+test_container_shared_pidns() {
+	need_ctr
+	local out pid
+	out=$(ctr a -- sleep 1000)
+	pid=$(sed -n 's/^pid //p' <<<"$out")
+	ctr b --pidns "/proc/$pid/ns/pid" --wait -- sh -c 'ps -o pid,args' >/dev/null
+	assert_match '(^|'$'\n'') *1 +sleep 1000' "$(ctr_log b)" "the first container's process is pid 1 for the second"
+}
