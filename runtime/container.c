@@ -172,6 +172,10 @@ init_namespaces_and_stdio (const struct container_spec *spec, int out_fd,
       if (write_file ("/proc/self/oom_score_adj", buf, err) < 0)
         return -1;
     }
+  /* A cgroup namespace rooted at the container's cgroup, as containerd
+   * does on cgroup v2. */
+  if (unshare (CLONE_NEWCGROUP) < 0)
+    return berth_error_sys (err, errno, "unshare the cgroup namespace");
   if (join_ns (spec->net_ns, CLONE_NEWNET, err) < 0
       || join_ns (spec->ipc_ns, CLONE_NEWIPC, err) < 0
       || join_ns (spec->uts_ns, CLONE_NEWUTS, err) < 0)

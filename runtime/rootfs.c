@@ -257,6 +257,19 @@ setup_dev (const struct rootfs_config *cfg, berth_error_t *err)
                    &t, err);
 }
 
+/* PATH in the root when it exists (no creation); false when it does not. */
+static bool
+target_find (const struct rootfs_config *cfg, const char *path,
+             struct target *t)
+{
+  cleanup_close int root
+      = open (cfg->merged_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+  t->fd = root < 0 ? -1 : open_in_root (root, path + 1, 0);
+  snprintf (t->name, sizeof (t->name), "/proc/self/fd/%d", t->fd);
+  return t->fd >= 0;
+}
+
 static int
 setup_proc_sys (const struct rootfs_config *cfg, berth_error_t *err)
 {
@@ -269,9 +282,19 @@ setup_proc_sys (const struct rootfs_config *cfg, berth_error_t *err)
   target_close (&t);
   if (target_open (cfg, "/sys", false, &t, err) < 0)
     return -1;
-  /* sysfs of the container's network namespace. */
+  /* sysfs of the container's network namespace, and the cgroup2 of its
+   * cgroup namespace (the container's cgroup is its root). */
   if (mount ("sysfs", t.name, "sysfs", safe | ro, NULL) == 0)
-    return 0;
+    {
+      target_close (&t);
+      if (!target_find (cfg, "/sys/fs/cgroup", &t))
+        return 0;
+      if (mount ("cgroup2", t.name, "cgroup2", safe | ro, NULL) < 0)
+        return berth_error_sys (err, errno,
+                                "mount cgroup2 on "
+                                "/sys/fs/cgroup");
+      return 0;
+    }
   /* Without a network namespace of its own: the host's, bound. */
   if (mount ("/sys", t.name, NULL, MS_BIND | MS_REC, NULL) < 0)
     return berth_error_sys (err, errno, "bind /sys");
@@ -282,19 +305,6 @@ setup_proc_sys (const struct rootfs_config *cfg, berth_error_t *err)
       < 0)
     return berth_error_sys (err, errno, "remount /sys read-only");
   return 0;
-}
-
-/* PATH in the root when it exists (no creation); false when it does not. */
-static bool
-target_find (const struct rootfs_config *cfg, const char *path,
-             struct target *t)
-{
-  cleanup_close int root
-      = open (cfg->merged_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-
-  t->fd = root < 0 ? -1 : open_in_root (root, path + 1, 0);
-  snprintf (t->name, sizeof (t->name), "/proc/self/fd/%d", t->fd);
-  return t->fd >= 0;
 }
 
 static int

@@ -356,9 +356,13 @@ test_container_cgroup_oom_score_hostname() {
 	need_ctr
 	local cg
 	cg=$(make_cgroup ctr)
+	echo 104857600 >"$cg/memory.max"
 	ctr c --cgroup "$cg" --oom-score-adj 937 --hostname ctr-host --wait -- \
-		sh -c 'cat /proc/self/cgroup; echo score=$(cat /proc/self/oom_score_adj); echo host=$(hostname)' >/dev/null
-	assert_contains "$(ctr_log c)" "0::${cg#/sys/fs/cgroup}" "the container's cgroup"
+		sh -c 'cat /proc/self/cgroup; echo score=$(cat /proc/self/oom_score_adj); echo host=$(hostname)
+			echo max=$(cat /sys/fs/cgroup/memory.max); echo hi >/sys/fs/cgroup/x || echo CG-RO' >/dev/null
+	assert_contains "$(ctr_log c)" "0::/"$'\n' "the container's cgroup is the root of its cgroup namespace"
+	assert_contains "$(ctr_log c)" "max=104857600" "its cgroup's memory.max at /sys/fs/cgroup"
+	assert_contains "$(ctr_log c)" "CG-RO" "/sys/fs/cgroup is read-only"
 	assert_contains "$(ctr_log c)" "score=937" "oom_score_adj"
 	assert_contains "$(ctr_log c)" "host=ctr-host" "hostname in its own uts namespace"
 	assert_ne ctr-host "$(hostname)" "the guest's hostname"
