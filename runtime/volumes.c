@@ -83,10 +83,26 @@ mkdir_p (const char *path, mode_t mode, berth_error_t *err)
   return 0;
 }
 
+/* A tmpfs mounted already (by an earlier setup of the same pod) has its
+ * own device number. */
+static bool
+is_mount_point (const char *dir)
+{
+  cleanup_free char *up = NULL;
+  struct stat a, b;
+
+  if (asprintf (&up, "%s/..", dir) < 0)
+    abort ();
+  return stat (dir, &a) == 0 && stat (up, &b) == 0 && a.st_dev != b.st_dev;
+}
+
 static int
 mount_tmpfs (const char *dir, int64_t size, berth_error_t *err)
 {
   char opts[64];
+
+  if (is_mount_point (dir))
+    return 0;
   if (size > 0)
     snprintf (opts, sizeof opts, "mode=0777,size=%lld", (long long)size);
   else

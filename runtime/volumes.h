@@ -41,7 +41,10 @@ struct volumes_set
 };
 
 /* Materialize every volume of POD under POD_DIR.  The first failing volume
- * is named in the error ("volume \"cfg\": configmap \"x\" not found"). */
+ * is named in the error ("volume \"cfg\": configmap \"x\" not found").
+ * Calling it again for the same pod updates the configMap, secret,
+ * downwardAPI and projected files atomically (a new ..data); emptyDirs keep
+ * their content. */
 int volumes_setup (const char *pod_dir, const struct pod *pod,
                    const struct volumes_lookup *lookup, struct volumes_set *out,
                    berth_error_t *err);

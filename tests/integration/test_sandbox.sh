@@ -166,6 +166,15 @@ test_sandbox_volumes() {
 	assert_match " - tmpfs " "$(grep " $sec " /proc/self/mountinfo)" "secret on tmpfs"
 	assert_eq 'a="x\"y"'$'\n''b="2"' "$(cat "$(sb_get info "$out")/labels")" "downwardAPI labels"
 	assert_eq 64 "$(cat "$(sb_get info "$out")/mem")" "downwardAPI limits.memory / 1Mi"
+	# A second setup is an atomic update: new ..data, no second tmpfs.
+	local old
+	old=$(readlink "$cm/..data")
+	sed -i 's/{k1: one, k2: two}/{k1: uno, k2: two}/' vol.yaml
+	"$SBTOOL" volumes "$TEST_TMP/pod" vol.yaml >/dev/null
+	assert_eq uno "$(cat "$cm/dir/one")" "configMap after an update"
+	assert_ne "$old" "$(readlink "$cm/..data")" "..data swapped"
+	assert_no_file "$cm/$old" "old data dir"
+	assert_eq 1 "$(grep -c " $sec " /proc/self/mountinfo)" "one tmpfs for the secret"
 	assert_ok "$SBTOOL" volumes-down "$TEST_TMP/pod"
 	assert_no_file "$TEST_TMP/pod/volumes" "volumes dir after teardown"
 	assert_eq 0 "$(grep -c "$TEST_TMP/pod" /proc/self/mountinfo || true)" "mounts left"
