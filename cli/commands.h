@@ -6,6 +6,7 @@
 
 int cmd_version (int argc, char **argv);
 int cmd_validate (int argc, char **argv);
+int cmd_run (int argc, char **argv);
 int cmd_image (int argc, char **argv);
 int cmd_agent (int argc, char **argv);
 int cmd_apply (int argc, char **argv);

@@ -18,6 +18,8 @@ static const struct command commands[] = {
   { "describe", cmd_describe, "show a pod in detail, with its events" },
   { "get", cmd_get, "list the agent's objects as kubectl does" },
   { "image", cmd_image, "import, list and remove images in the local store" },
+  { "run", cmd_run,
+    "run the Pods of a file in the foreground and report on them" },
   { "validate", cmd_validate,
     "check manifests as the API server would, print defaulted objects" },
   { "version", cmd_version, "print the version" },

@@ -1,0 +1,134 @@
+/* pod_runner.h - one Pod on this node, driven the way the kubelet's
+ * syncPod drives it: admission, the sandbox (namespaces, CNI, /etc files),
+ * volumes, the pod and container cgroups, then init containers in order and
+ * the app containers, restarted per the restart policy with the
+ * CrashLoopBackOff schedule, with OOM kills detected on memory.events.
+ *
+ * It ties the runtime (sandbox.h, volumes.h, container.h, image_store.h,
+ * command.h), the cgroups (cgroup_fs.h, cgroup_values.h, oom_watch.h) and
+ * the kubelet rules (lifecycle.h) together.  It owns the pod's instance
+ * dirs under <root>/pods/<uid>/ and its logs under <log dir>; it owns no
+ * event loop: the caller calls pod_runner_sync whenever something may have
+ * changed (a timer, a monitor exiting) and reads the status it reports.
+ */
+#ifndef BERTH_POD_RUNNER_H
+#define BERTH_POD_RUNNER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cgroup_fs.h"
+#include "cgroup_stats.h"
+#include "cgroup_values.h"
+#include "container.h"
+#include "image_store.h"
+#include "lifecycle.h"
+#include "sandbox.h"
+#include "types.h"
+#include "volumes.h"
+
+struct runner_config
+{
+  const char *root;    /* state: <root>/images, <root>/pods */
+  const char *log_dir; /* /var/log/pods */
+  struct sandbox_config sandbox;
+  struct cgroup_fs *cgroups; /* NULL: no resource enforcement */
+  struct cgroup_node_config node;
+  struct image_store *images;
+  bool seccomp_unconfined_default; /* the kubelet's default without
+                                      --seccomp-default */
+  /* ConfigMaps and Secrets the pod may reference, by namespace/name. */
+  const struct config_map *const *config_maps;
+  size_t n_config_maps;
+  const struct secret *const *secrets;
+  size_t n_secrets;
+  /* Called for every event (kubelet-like reasons: Pulled, Created,
+   * Started, Killing, BackOff, OOMKilling, Failed...). */
+  void (*event) (void *ctx, const char *type, const char *reason,
+                 const char *object, const char *message);
+  void *event_ctx;
+};
+
+/* One finished run of a container. */
+struct runner_attempt
+{
+  int exit_code;
+  char *reason; /* Completed, Error, OOMKilled, StartError */
+  char *started_at, *finished_at;
+  int64_t backoff_ms; /* how long its start waited after the previous exit */
+};
+
+struct runner_container
+{
+  const struct container *spec;
+  bool init, sidecar;
+  int restart_count;
+  char *instance_dir;
+  char *cgroup_dir; /* absolute, NULL without cgroups */
+  char *backoff_key;
+  struct lifecycle_ctr
+  {
+    struct lifecycle_status st;
+    char *waiting_reason; /* ContainerCreating, CrashLoopBackOff, ... */
+    char *waiting_message;
+    char *reason; /* of the current or last termination */
+    char *message;
+    char *started_at, *finished_at;
+    int64_t finished_ms;
+  } now;
+  size_t n_attempts;
+  struct runner_attempt *attempts;
+  int64_t last_wait_ms; /* how long the last restart waited */
+  uint64_t oom_kills;   /* over every attempt */
+  struct oom_watch *oom;
+  struct image_info *image;
+  /* Accounting of the current cgroup, refreshed by pod_runner_sample. */
+  struct cgroup_stats stats;
+  uint64_t cpu_usec_total, throttled_periods_total, periods_total;
+  uint64_t throttled_usec_total, memory_peak;
+};
+
+struct pod_runner
+{
+  const struct runner_config *cfg;
+  const struct pod *pod;
+  char *uid, *ref; /* ref: "name_namespace(uid)" as format.Pod */
+  char *dir;       /* <root>/pods/<uid> */
+  struct sandbox *sandbox;
+  struct volumes_set vols;
+  enum qos_class qos;
+  struct cgroup_pod_values cv;
+  bool pod_cgroup;
+  size_t n; /* init containers first, then app containers */
+  struct runner_container *c;
+  struct backoff_table backoff;
+  enum pod_phase phase;
+  char *reason, *message; /* a pod-level failure (admission, sandbox) */
+  bool terminal;
+};
+
+/* Admit the pod, create its sandbox, volumes and cgroups.  A failure is
+ * reported in the runner's reason and message (phase Failed for
+ * admission), not as a crash; 0 is returned unless nothing could be set
+ * up at all. */
+int pod_runner_start (struct pod_runner *r, const struct runner_config *cfg,
+                      const struct pod *pod, berth_error_t *err);
+
+/* Collect exits, decide restarts, start what is due.  *NEXT_MS: when to be
+ * called again at the latest (a back-off ending), -1 for no deadline. */
+int pod_runner_sync (struct pod_runner *r, int64_t now_ms, int64_t *next_ms,
+                     berth_error_t *err);
+
+/* Read every container's cgroup accounting (cpu.stat, memory.*). */
+void pod_runner_sample (struct pod_runner *r);
+
+/* The fds to poll for OOM events (one per running container); returns the
+ * count written to FDS (at most MAX). */
+size_t pod_runner_poll_fds (const struct pod_runner *r, int *fds, size_t max);
+
+/* Stop every container (preStop is the agent's, later), grace period from
+ * the pod, then tear down cgroups, volumes and sandbox. */
+int pod_runner_stop (struct pod_runner *r, berth_error_t *err);
+void pod_runner_free (struct pod_runner *r);
+
+#endif

@@ -1,0 +1,166 @@
+# berth run end to end: real pods from the test images, with cgroups,
+# restarts, back-off, OOM kills, throttling, admission, env and volumes.
+# Sourced by tests/integration/run; see lib.sh.
+
+# run_env REF=IMAGE...: a store with the test images IMAGE (busybox,
+# stress) imported as REF, a cgroup root of this test's own, and brun to
+# call berth run with them.
+run_env() {
+	need_berth
+	need_cgroup2
+	CGROOT=$(make_cgroup berth)
+	local pair
+	for pair in "$@"; do
+		"$BERTH_BIN" image --root "$TEST_TMP/state" import "${pair%%=*}" \
+			"$(test_image "${pair#*=}")" >/dev/null
+	done
+	defer rm -rf --one-file-system "$TEST_TMP/run"
+}
+
+brun() {
+	"$BERTH_BIN" run --root "$TEST_TMP/state" --run-dir "$TEST_TMP/run" \
+		--log-dir "$TEST_TMP/logs" --cgroup-root "$CGROOT" --no-cni "$@"
+}
+
+# json_values KEY FILE: every value of "KEY": in a pretty-printed JSON file.
+json_values() {
+	sed -n 's/^ *"'"$1"'": "\{0,1\}\([^",]*\)"\{0,1\},\{0,1\}$/\1/p' "$2"
+}
+
+register_test run_completes
+test_run_completes() {
+	run_env busybox=busybox
+	cat >pod.yaml <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: run-ok}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: c
+    image: busybox
+    env:
+    - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
+    - {name: GREETING, value: "hello from $(POD_NAME)"}
+    command: ["sh", "-c", "echo $GREETING; echo to-stderr >&2; exit 0"]
+YAML
+	local out log
+	out=$(brun -f pod.yaml 2>&1) || fail "berth run failed: $out"
+	assert_contains "$out" "pod/default/run-ok: Succeeded" "final phase"
+	assert_contains "$out" "attempt 1: exit code 0, Completed" "report"
+	log=$(cat "$TEST_TMP"/logs/default_run-ok_*/c/0.log)
+	assert_match '[0-9T:.-]+Z stdout F hello from run-ok' "$log" "CRI log line"
+	assert_match 'stderr F to-stderr' "$log" "stderr in the log"
+}
+
+register_test run_oom_killed
+test_run_oom_killed() {
+	run_env polinux/stress=stress
+	# the Kubernetes docs' memory-demo-2, with restartPolicy Never
+	sed 's/^spec:$/spec:\n  restartPolicy: Never/' \
+		"$BERTH_SRCDIR/tests/fixtures/docs/pods-resource-memory-request-limit-2.yaml" >pod.yaml
+	local out rc=0
+	out=$(brun -f pod.yaml --timeout 120s 2>&1) || rc=$?
+	assert_eq 1 "$rc" "exit status of berth run"
+	assert_contains "$out" "Terminated (OOMKilled, exit code 137)" "container state"
+	assert_contains "$out" "attempt 1: exit code 137, OOMKilled" "report"
+	assert_match "memory peak: [0-9.]+Mi of a 100Mi limit; OOM kills: [1-9]" "$out" "memory line"
+	assert_contains "$out" "pod/mem-example/memory-demo-2: Failed" "phase"
+}
+
+register_test --serial run_crashloop_backoff
+test_run_crashloop_backoff() {
+	run_env busybox=busybox
+	cat >pod.yaml <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: crash}
+spec:
+  containers:
+  - {name: c, image: busybox, command: ["sh", "-c", "exit 3"]}
+YAML
+	brun -f pod.yaml --timeout 26s -o json >report.json 2>run.log || true
+	local waits
+	mapfile -t waits < <(json_values backOffMs report.json)
+	assert_gt "${#waits[@]}" 2 "attempts in 26 s"
+	# the first restart is immediate, the next after the 10 s back-off
+	[ "${waits[1]}" -lt 2000 ] || fail "second attempt waited ${waits[1]} ms"
+	[ "${waits[2]}" -ge 9500 ] && [ "${waits[2]}" -lt 14000 ] ||
+		fail "third attempt waited ${waits[2]} ms, expected about 10000"
+	assert_contains "$(cat run.log)" "CrashLoopBackOff" "waiting reason"
+	assert_contains "$(cat run.log)" "Back-off restarting failed container c" "BackOff event"
+	assert_eq 3 "$(json_values exitCode report.json | sort -u)" "exit codes"
+}
+
+register_test run_throttled
+test_run_throttled() {
+	run_env stress=stress
+	cat >pod.yaml <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: cpu}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: c
+    image: stress
+    command: ["stress"]
+    args: ["--cpu", "2", "--timeout", "4"]
+    resources: {limits: {cpu: 200m}}
+YAML
+	brun -f pod.yaml --timeout 60s -o json >report.json 2>run.log || fail "$(cat run.log)"
+	assert_gt "$(json_values cfsThrottledPeriods report.json)" 0 "throttled periods"
+	assert_gt "$(json_values cfsPeriods report.json)" 10 "CFS periods"
+	# 200m of CPU for ~4 s: well under 2 s of CPU time
+	[ "$(json_values cpuUsageUsec report.json)" -lt 2000000 ] || fail "used too much CPU"
+}
+
+register_test run_admission_rejected
+test_run_admission_rejected() {
+	run_env polinux/stress=stress
+	# the docs' memory-demo-3: a 1000Gi request never starts
+	cp "$BERTH_SRCDIR/tests/fixtures/docs/pods-resource-memory-request-limit-3.yaml" pod.yaml
+	local out rc=0
+	out=$(brun -f pod.yaml --timeout 30s 2>&1) || rc=$?
+	assert_eq 1 "$rc" "exit status"
+	assert_contains "$out" "OutOfmemory" "reason"
+	assert_contains "$out" "Pod was rejected: " "message"
+	assert_no_file "$TEST_TMP/logs/mem-example_memory-demo-3_"* "a log: the container must not start"
+}
+
+register_test run_docs_command
+test_run_docs_command() {
+	run_env debian=busybox
+	# the docs' command-demo: printenv HOSTNAME KUBERNETES_PORT in debian
+	local out log
+	out=$(brun -f "$BERTH_SRCDIR/tests/fixtures/docs/pods-commands.yaml" --timeout 15s 2>&1) || true
+	log=$(cat "$TEST_TMP"/logs/default_command-demo_*/command-demo-container/0.log)
+	assert_contains "$log" "stdout F command-demo" "HOSTNAME is the pod name"
+}
+
+register_test run_shared_volume_localhost
+test_run_shared_volume_localhost() {
+	run_env busybox=busybox
+	cat >pod.yaml <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: pair}
+spec:
+  restartPolicy: Never
+  volumes: [{name: data, emptyDir: {}}]
+  containers:
+  - name: server
+    image: busybox
+    command: ["sh", "-c", "echo shared > /data/x; httpd -p 127.0.0.1:8080 -h /data; for i in $(seq 300); do [ -e /data/done ] && exit 0; sleep 0.1; done; exit 1"]
+    volumeMounts: [{name: data, mountPath: /data}]
+  - name: client
+    image: busybox
+    command: ["sh", "-c", "for i in $(seq 50); do wget -qO- http://127.0.0.1:8080/x && touch /data/done && exit 0; sleep 0.2; done; exit 1"]
+    volumeMounts: [{name: data, mountPath: /data}]
+YAML
+	brun -f pod.yaml --timeout 60s >run.log 2>&1 || fail "$(cat run.log)"
+	assert_contains "$(cat "$TEST_TMP"/logs/default_pair_*/client/0.log)" "stdout F shared" \
+		"the client read the server's file over localhost"
+	assert_contains "$(cat run.log)" "pair/client: Terminated (Completed, exit code 0)" "client"
+	assert_contains "$(cat run.log)" "pod/default/pair: Succeeded" "both exited 0"
+}
