@@ -108,6 +108,7 @@ agent_init (struct agent *a, const struct agent_options *opt,
     return -1;
   if (persist_load (&a->persist, &a->store, load_warning, a, err) < 0)
     return berth_error_wrap (err, "load the state in %s", opt->root);
+  a->store.node_name = a->node_name;
   a->store.on_change = persist_on_change;
   a->store.change_data = &a->persist;
   if (ensure_default_namespace (a, err) < 0)

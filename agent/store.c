@@ -232,6 +232,9 @@ store_create_entry (struct store *s, struct object *o, const char *source,
   m->creation_timestamp = k8s_rfc3339 (now);
   m->generation.set = true;
   m->generation.v = 1;
+  if (o->info->id == KIND_POD && s->node_name
+      && ((struct pod *)o->data)->spec.node_name == NULL)
+    ((struct pod *)o->data)->spec.node_name = xstrdup (s->node_name);
   set_rv (s, m);
   e->obj = o;
   e->status = initial_status (o, now);
@@ -251,6 +254,10 @@ store_replace_entry (struct store *s, struct store_entry *e, struct object *o,
   bool changed;
 
   copy_server_meta (m, old);
+  if (o->info->id == KIND_POD
+      && ((struct pod *)o->data)->spec.node_name == NULL)
+    set_str (&((struct pod *)o->data)->spec.node_name,
+             ((struct pod *)e->obj->data)->spec.node_name);
   changed = !objects_equal (e->obj, o) || !str_eq (e->source, source);
   if (!changed)
     {
@@ -277,7 +284,7 @@ store_apply (struct store *s, struct object *o, const char *source,
   const char *uid = object_meta (o)->uid;
   ssize_t i = find_index (s, o->info, object_namespace (o), object_name (o));
   struct store_entry *e = i < 0 ? NULL : s->items[i];
-  const char *name = object_name (o);
+  cleanup_free char *name = xstrdup (object_name (o));
 
   *result = STORE_UNCHANGED;
   if (e && mode == STORE_CREATE_ONLY)

@@ -49,6 +49,9 @@ struct store
   size_t nevents;
   struct store_event events[STORE_MAX_EVENTS];
   uint64_t rv; /* the last resourceVersion handed out */
+  /* The node pods are bound to (the scheduler's binding on a one-node
+   * cluster); NULL leaves spec.nodeName as given. */
+  const char *node_name;
   store_change_cb on_change;
   void *change_data;
 };
