@@ -48,6 +48,7 @@ event_clear (struct store_event *ev)
   free (ev->obj_name);
   free (ev->obj_uid);
   free (ev->obj_api_version);
+  free (ev->host);
   memset (ev, 0, sizeof (*ev));
 }
 
@@ -527,6 +528,7 @@ store_event (struct store *s, const char *type, const char *reason,
     }
   else if (kind && strcmp (kind, "Node") == 0)
     ev->obj_api_version = xstrdup ("v1");
+  ev->host = dup_or_null (s->node_name);
   ev->count = 1;
   ev->first_ms = ev->last_ms = now;
 }
@@ -563,6 +565,8 @@ store_event_encode (const struct store_event *ev)
   node_map_set_str (n, "reason", ev->reason);
   node_map_set_str (n, "message", ev->message);
   node_map_set_str (src, "component", "berth");
+  if (ev->host)
+    node_map_set_str (src, "host", ev->host);
   node_map_set (n, "source", src);
   node_map_set_str (n, "firstTimestamp", first);
   node_map_set_str (n, "lastTimestamp", last);

@@ -29,6 +29,7 @@ struct store_event
   char *name, *namespace, *uid, *resource_version;
   char *type, *reason, *message;
   char *obj_kind, *obj_namespace, *obj_name, *obj_uid, *obj_api_version;
+  char *host; /* source.host: the node */
   int64_t count;
   int64_t first_ms, last_ms;
 };
