@@ -567,13 +567,17 @@ record_exit (struct pod_runner *r, struct runner_container *c,
   if (c->oom && oom_watch_check (c->oom, &d, &err) > 0 && d.oom_kill > 0)
     {
       c->oom_kills += d.oom_kill;
-      oom = st->exit_code_set && st->exit_code == 128 + SIGKILL;
+      c->attempt_oom_kills += d.oom_kill;
       emit (r, "Warning", "OOMKilling", c->spec->name,
             "Memory cgroup out of memory: killed a process of container %s "
             "(oom_kill %llu)",
             c->spec->name, (unsigned long long)d.now.oom_kill.v);
     }
   berth_error_release (&err);
+  /* as containerd: an OOM kill in the container during this run makes a
+   * failed exit OOMKilled */
+  oom = c->attempt_oom_kills > 0 && st->exit_code_set && st->exit_code != 0;
+  c->attempt_oom_kills = 0;
   c->now.st.state = CSTATE_TERMINATED;
   c->now.st.exit_code = st->exit_code_set ? st->exit_code : 137;
   set_str (&c->now.reason, oom ? "OOMKilled" : st->reason);
@@ -900,14 +904,16 @@ pod_runner_sample (struct pod_runner *r)
       c->throttled_usec_total = c->stats.cpu.throttled_usec.v;
       if (c->stats.memory_peak.set && c->stats.memory_peak.v > c->memory_peak)
         c->memory_peak = c->stats.memory_peak.v;
-      /* an OOM kill that the container survived (not its main process) */
+      /* OOM kills while it runs: of its main process (it is about to exit)
+       * or of another process, which it may survive */
       if (c->oom && c->now.st.state == CSTATE_RUNNING
           && oom_watch_process (c->oom, &d, &err) > 0 && d.oom_kill > 0)
         {
           c->oom_kills += d.oom_kill;
+          c->attempt_oom_kills += d.oom_kill;
           emit (r, "Warning", "OOMKilling", c->spec->name,
                 "Memory cgroup out of memory: killed a process of container "
-                "%s, which keeps running (oom_kill %llu)",
+                "%s (oom_kill %llu)",
                 c->spec->name, (unsigned long long)d.now.oom_kill.v);
         }
       berth_error_release (&err);

@@ -78,8 +78,9 @@ struct runner_container
   } now;
   size_t n_attempts;
   struct runner_attempt *attempts;
-  int64_t last_wait_ms; /* how long the last restart waited */
-  uint64_t oom_kills;   /* over every attempt */
+  int64_t last_wait_ms;       /* how long the last restart waited */
+  uint64_t oom_kills;         /* over every attempt */
+  uint64_t attempt_oom_kills; /* in the current attempt */
   struct oom_watch *oom;
   struct image_info *image;
   /* Accounting of the current cgroup, refreshed by pod_runner_sample. */
