@@ -154,25 +154,26 @@ cgroup_fs_write (int dirfd, const char *dir, const char *file,
   return berth_error_sys (err, saved, "write %s/%s = \"%s\"", dir, file, value);
 }
 
-/* Delegate the required controllers to DIR's children (those not yet in its
- * cgroup.subtree_control), one at a time so that a failure names one. */
+/* Delegate the required controllers to DIR's children: those not yet in
+ * its cgroup.subtree_control, in one write, so that the kernel accepts or
+ * refuses them together (enabling the threaded cpu or pids alone in a
+ * cgroup with processes would make it a thread root). */
 static int
 enable_controllers (int dirfd, const char *dir, berth_error_t *err)
 {
   cleanup_free char *enabled = NULL;
+  char buf[64] = "";
+  size_t used = 0;
   if (cgroup_fs_read (dirfd, dir, "cgroup.subtree_control", &enabled, err) < 0)
     return -1;
   for (size_t i = 0; i < N_REQUIRED; i++)
-    {
-      char buf[32];
-      if (cgroup_fs_list_has (enabled, required[i]))
-        continue;
-      snprintf (buf, sizeof (buf), "+%s", required[i]);
-      if (cgroup_fs_write (dirfd, dir, "cgroup.subtree_control", buf, err) == 0)
-        continue;
-      return cgroup_host_explain_enable (dirfd, dir, required[i], err);
-    }
-  return 0;
+    if (!cgroup_fs_list_has (enabled, required[i]))
+      used += (size_t)snprintf (buf + used, sizeof (buf) - used, "%s+%s",
+                                used ? " " : "", required[i]);
+  if (used == 0
+      || cgroup_fs_write (dirfd, dir, "cgroup.subtree_control", buf, err) == 0)
+    return 0;
+  return cgroup_host_explain_enable (dirfd, dir, buf, err);
 }
 
 /* mkdirat + an O_PATH fd on the result; an existing directory is fine. */
@@ -682,4 +683,91 @@ cgroup_fs_pod_remove (struct cgroup_fs *fs, const char *uid, int timeout_ms,
   if (cgroup_fs_remove (fs, rel, timeout_ms, err) < 0)
     return -1;
   return 1;
+}
+
+/* ---- delegation ---- */
+
+/* Our cgroup v2 path ("/system.slice/berth.service") from
+ * /proc/self/cgroup's "0::" line. */
+static int
+own_cgroup (char **out, berth_error_t *err)
+{
+  cleanup_file FILE *f = fopen ("/proc/self/cgroup", "re");
+  cleanup_free char *line = NULL;
+  size_t cap = 0;
+  if (f == NULL)
+    return berth_error_sys (err, errno, "open /proc/self/cgroup");
+  while (getline (&line, &cap, f) > 0)
+    if (strncmp (line, "0::", 3) == 0)
+      {
+        line[strcspn (line, "\n")] = '\0';
+        *out = strdup (line + 3);
+        if (*out == NULL)
+          return berth_error_sys (err, ENOMEM, "/proc/self/cgroup");
+        return 0;
+      }
+  return berth_error_make (err, ENOENT,
+                           "/proc/self/cgroup: no cgroup v2 entry (0::)");
+}
+
+/* Move every process of OWN into OWN/LEAF; a few rounds, for processes
+ * forked meanwhile. */
+static int
+move_all (int own_fd, const char *own, int leaf_fd, const char *leaf,
+          berth_error_t *err)
+{
+  for (int round = 0; round < 10; round++)
+    {
+      cleanup_free char *procs = NULL;
+      if (cgroup_fs_read (own_fd, own, "cgroup.procs", &procs, err) < 0)
+        return -1;
+      if (procs[0] == '\0')
+        return 0;
+      for (char *p = procs; *p;)
+        {
+          size_t len = strcspn (p, "\n");
+          char pid[24];
+          snprintf (pid, sizeof (pid), "%.*s", (int)len, p);
+          /* A process that exited meanwhile is no error. */
+          if (cgroup_fs_write (leaf_fd, leaf, "cgroup.procs", pid, err) < 0)
+            {
+              if ((*err)->status != ESRCH)
+                return -1;
+              berth_error_release (err);
+            }
+          p += len + (p[len] == '\n');
+        }
+    }
+  return berth_error_make (err, EBUSY, "%s: processes keep appearing", own);
+}
+
+int
+cgroup_fs_delegated_root (const char *mount, const char *leaf, char **root,
+                          berth_error_t *err)
+{
+  cleanup_free char *rel = NULL, *own = NULL, *leafdir = NULL;
+  if (own_cgroup (&rel, err) < 0)
+    return -1;
+  if (strcmp (rel, "/") == 0)
+    return berth_error_make (err, EPERM,
+                             "delegated cgroup root: this process is in the "
+                             "root cgroup (%s), nothing is delegated to it",
+                             mount);
+  char *last = strrchr (rel, '/');
+  if (last != NULL && strcmp (last + 1, leaf) == 0 && last != rel)
+    *last = '\0'; /* already in OWN/LEAF */
+  if (asprintf (&own, "%s%s", mount, rel) < 0
+      || asprintf (&leafdir, "%s/%s", own, leaf) < 0)
+    return berth_error_sys (err, ENOMEM, "delegated cgroup root");
+
+  cleanup_close int own_fd = open (own, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int leaf_fd = -1;
+  if (own_fd < 0)
+    return berth_error_sys (err, errno, "open %s", own);
+  if (make_dir (own_fd, own, leaf, &leaf_fd, err) < 0
+      || move_all (own_fd, own, leaf_fd, leafdir, err) < 0)
+    return berth_error_wrap (err, "delegated cgroup root");
+  if (asprintf (root, "%s/pods", own) < 0)
+    return berth_error_sys (err, ENOMEM, "delegated cgroup root");
+  return 0;
 }

@@ -98,6 +98,17 @@ int cgroup_fs_pod_remove (struct cgroup_fs *fs, const char *uid, int timeout_ms,
 int cgroup_fs_open_dir (struct cgroup_fs *fs, const char *rel, int *fd,
                         berth_error_t *err);
 
+/* Under systemd with Delegate=yes the agent's own cgroup (OWN, from
+ * /proc/self/cgroup, below the cgroup2 mount MOUNT) is berth's to manage.
+ * The no-internal-processes rule forbids delegating controllers from OWN
+ * while it holds processes, so move every process of OWN into OWN/LEAF
+ * (e.g. "agent") and return OWN/pods (malloc'ed) as the berth root.  When
+ * the process already sits in a cgroup named LEAF (a second call, or
+ * systemd's DelegateSubgroup=), OWN is its parent and nothing moves.
+ * Fails when the process is in the root cgroup (nothing delegated). */
+int cgroup_fs_delegated_root (const char *mount, const char *leaf, char **root,
+                              berth_error_t *err);
+
 /* ---- interface files, for the other cgroup modules ---- */
 
 /* Write VALUE to FILE in the cgroup directory DIRFD (named DIR in

@@ -158,15 +158,21 @@ missing_in (const char *root, const char *a, int afd, const char *avail,
    * delegate, the kernel itself lacks the controllers. */
   if (faccessat (afd, "cgroup.type", F_OK, 0) < 0 && errno == ENOENT)
     {
+      char why[192] = "";
       v1_state (bound, sizeof (bound), disabled, sizeof (disabled));
+      if (bound[0])
+        snprintf (why, sizeof (why),
+                  "; %s bound to cgroup v1 hierarchies (hybrid mode)", bound);
+      if (disabled[0])
+        snprintf (why + strlen (why), sizeof (why) - strlen (why),
+                  "; %s disabled (cgroup_disable= on the kernel command "
+                  "line)",
+                  disabled);
       return berth_error_make (
           err, ENOTSUP,
           "cgroup root %s: controller%s %s not available in cgroup v2 "
-          "(%s/cgroup.controllers lists \"%s\")%s%s%s%s; " FIX_BOOT,
-          root, n > 1 ? "s" : "", missing, a, shown,
-          bound[0] ? ": bound to cgroup v1 (hybrid mode): " : "", bound,
-          disabled[0] ? ": disabled on the kernel command line: " : "",
-          disabled);
+          "(%s/cgroup.controllers lists \"%s\")%s; " FIX_BOOT,
+          root, n > 1 ? "s" : "", missing, a, shown, why);
     }
   return berth_error_make (
       err, ENOTSUP,
@@ -203,33 +209,37 @@ cgroup_fs_check_host (const char *root, berth_error_t *err)
 }
 
 int
-cgroup_host_explain_enable (int dirfd, const char *dir, const char *ctrl,
+cgroup_host_explain_enable (int dirfd, const char *dir, const char *ctrls,
                             berth_error_t *err)
 {
   int status = *err ? (*err)->status : 0;
-  cleanup_free char *avail = NULL;
+  cleanup_free char *avail = NULL, *procs = NULL;
   berth_error_t ignored = NULL;
+  char missing[64];
 
-  if (cgroup_fs_read (dirfd, dir, "cgroup.controllers", &avail, &ignored) < 0)
+  if (cgroup_fs_read (dirfd, dir, "cgroup.controllers", &avail, &ignored) < 0
+      || cgroup_fs_read (dirfd, dir, "cgroup.procs", &procs, &ignored) < 0)
     {
       berth_error_release (&ignored);
       return -1;
     }
-  if (!cgroup_fs_list_has (avail, ctrl))
+  if (cgroup_host_missing (avail, missing, sizeof (missing)) > 0)
     return missing_in (dir, dir, dirfd, avail, err);
-  if (status == EBUSY)
+  /* EBUSY, or EOPNOTSUPP once a threaded controller made it a thread
+   * root: a cgroup with processes cannot delegate domain controllers. */
+  if ((status == EBUSY || status == EOPNOTSUPP) && procs[0] != '\0')
     return berth_error_make (
         err, status,
-        "cannot enable controller %s in %s/cgroup.subtree_control: %s has "
+        "cannot write \"%s\" to %s/cgroup.subtree_control: %s has "
         "processes of its own (cgroup.procs), and cgroup v2 delegates "
         "controllers only from cgroups without processes (the \"no internal "
         "processes\" rule): move them into a leaf cgroup, " FIX_DELEGATE,
-        ctrl, dir, dir);
+        ctrls, dir, dir);
   if (status == EACCES || status == EPERM || status == EROFS)
     return berth_error_make (err, status,
-                             "cannot enable controller %s in "
+                             "cannot write \"%s\" to "
                              "%s/cgroup.subtree_control: permission denied; "
-                             "run berth as root " FIX_DELEGATE,
-                             ctrl, dir);
+                             "run berth as root, " FIX_DELEGATE,
+                             ctrls, dir);
   return -1;
 }

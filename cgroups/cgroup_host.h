@@ -9,11 +9,11 @@
 
 #include "error.h"
 
-/* After a failed write of "+CTRL" to DIR/cgroup.subtree_control (the error
- * in *ERR), replace the error with one saying why: the controller is not
- * available in DIR, DIR has processes of its own (the no-internal-processes
- * rule), or no permission.  Returns -1. */
-int cgroup_host_explain_enable (int dirfd, const char *dir, const char *ctrl,
+/* After a failed write of CTRLS ("+cpu +memory") to
+ * DIR/cgroup.subtree_control (the error in *ERR), replace the error with
+ * one saying why: controllers missing from DIR, DIR has processes of its
+ * own (the no-internal-processes rule), or no permission.  Returns -1. */
+int cgroup_host_explain_enable (int dirfd, const char *dir, const char *ctrls,
                                 berth_error_t *err);
 
 /* The required controllers (cpu, memory, pids) missing from the

@@ -10,6 +10,8 @@
  *   cgroup-tool stats DIR
  *   cgroup-tool check-host [--root R]
  *   cgroup-tool cycles --root R [--count N] FILE  create/remove N times
+ *   cgroup-tool delegate [NODE] [FILE...]    move into ./agent of our own
+ *                                            cgroup, apply FILEs in ./pods
  *
  * NODE options: --cpu Q --memory Q --reserved-cpu Q --reserved-memory Q
  * --max-pods N --pids-limit N --memory-qos --linear --uid UID.  Values are
@@ -663,6 +665,29 @@ cmd_stats (int argc, char **argv)
 }
 
 static int
+cmd_delegate (struct opts *o, int argc, char **argv)
+{
+  berth_error_t err = NULL;
+  cleanup_free char *root = NULL;
+  struct pods p;
+  if (cgroup_fs_delegated_root ("/sys/fs/cgroup", "agent", &root, &err) < 0)
+    return fail (&err);
+  printf ("root: %s\n", root);
+  fflush (stdout);
+  if (argc == 0)
+    return 0;
+  o->root = root;
+  if (pods_read (argv, argc, &p) < 0)
+    {
+      pods_free (&p);
+      return 1;
+    }
+  int rc = cmd_apply (o, &p);
+  pods_free (&p);
+  return rc;
+}
+
+static int
 cmd_check_host (const struct opts *o)
 {
   berth_error_t err = NULL;
@@ -719,6 +744,8 @@ main (int argc, char **argv)
     return cmd_watch_oom (&o, n, rest);
   if (strcmp (cmd, "stats") == 0)
     return cmd_stats (n, rest);
+  if (strcmp (cmd, "delegate") == 0)
+    return cmd_delegate (&o, n, rest);
   if (strcmp (cmd, "check-host") == 0)
     return cmd_check_host (&o);
   return usage ();

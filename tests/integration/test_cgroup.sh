@@ -255,3 +255,34 @@ test_cgroup_refuse_not_cgroup2() {
 	out=$(assert_status 1 "$CGTOOL" check-host --root "$TEST_TMP/v1/berth")
 	assert_contains "$out" "is on cgroup v1, not cgroup v2"
 }
+
+# Under systemd's Delegate=yes the agent's own cgroup is berth's: the tool
+# moves itself into ./agent and puts the pods under ./pods.
+register_test cgroup_delegated
+test_cgroup_delegated() {
+	local cg out
+	need_cgtool
+	cg=$(make_cgroup unit) # stands in for system.slice/berth.service
+	write_pod pod.yaml del1 100m 16Mi
+
+	# With the agent still in its cgroup, delegation is refused (the "no
+	# internal processes" rule) and the message says what to do.
+	out=$(assert_status 1 in_cgroup "$cg" "$CGTOOL" apply --root "$cg/pods" pod.yaml)
+	assert_contains "$out" "has processes of its own"
+	assert_contains "$out" "Delegate=yes"
+	assert_eq "" "$(<"$cg/cgroup.procs")" "processes left in the unit cgroup"
+
+	out=$(assert_ok in_cgroup "$cg" "$CGTOOL" delegate pod.yaml)
+	assert_contains "$out" "root: $cg/pods"
+	assert_file "$cg/agent" "the agent's leaf"
+	assert_file "$cg/pods/poddel1/ctr" "the pod under the delegated root"
+	assert_eq "" "$(<"$cg/cgroup.procs")" "processes in the unit cgroup itself"
+	assert_match '(^| )cpu( |$)' "$(<"$cg/cgroup.subtree_control")" "cpu delegated"
+	assert_match '(^| )memory( |$)' "$(<"$cg/cgroup.subtree_control")" "memory delegated"
+	assert_match '(^| )pids( |$)' "$(<"$cg/cgroup.subtree_control")" "pids delegated"
+
+	# Started again from the leaf (a restart, or DelegateSubgroup=agent).
+	out=$(assert_ok in_cgroup "$cg/agent" "$CGTOOL" delegate)
+	assert_contains "$out" "root: $cg/pods"
+	assert_ok "$CGTOOL" remove --root "$cg/pods" del1
+}

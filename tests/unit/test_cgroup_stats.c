@@ -286,6 +286,51 @@ START_TEST (test_fs_names)
 }
 END_TEST
 
+/* A failed write names the controller when cgroup.controllers lacks it
+ * (a plain directory stands in for a cgroup). */
+START_TEST (test_fs_write_diagnosis)
+{
+  cleanup_free char *dir = scratch ();
+  berth_error_t err = NULL;
+  cleanup_close int fd = -1;
+  put (dir, "cgroup.controllers", "memory pids\n");
+  put (dir, "memory.max", "max\n");
+  fd = open (dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  ck_assert_int_ge (fd, 0);
+
+  ck_assert_int_eq (cgroup_fs_write (fd, dir, "memory.max", "1048576", &err),
+                    0);
+  ck_assert_int_lt (cgroup_fs_write (fd, dir, "cpu.max", "max 100000", &err),
+                    0);
+  const char *msg = berth_error_msg (&err);
+  ck_assert_ptr_nonnull (strstr (msg, "controller cpu not available"));
+  ck_assert_ptr_nonnull (strstr (msg, dir));
+  ck_assert_ptr_nonnull (strstr (msg, "\"memory pids\""));
+  berth_error_release (&err);
+
+  /* The controller is there, the file is not: the plain system error. */
+  ck_assert_int_lt (cgroup_fs_write (fd, dir, "pids.max", "10", &err), 0);
+  msg = berth_error_msg (&err);
+  ck_assert_ptr_null (strstr (msg, "not available"));
+  ck_assert_ptr_nonnull (strstr (msg, "pids.max = \"10\""));
+  berth_error_release (&err);
+
+  char *text = NULL;
+  ck_assert_int_eq (cgroup_fs_read (fd, dir, "memory.max", &text, &err), 0);
+  ck_assert_str_eq (text, "1048576");
+  free (text);
+  ck_assert_int_eq (cgroup_fs_read_opt (fd, dir, "memory.peak", &text, &err),
+                    0);
+  ck_assert_ptr_null (text);
+  ck_assert_int_lt (cgroup_fs_read (fd, dir, "memory.peak", &text, &err), 0);
+  berth_error_release (&err);
+
+  rm (dir, "cgroup.controllers");
+  rm (dir, "memory.max");
+  ck_assert_int_eq (rmdir (dir), 0);
+}
+END_TEST
+
 /* The host check only reads: run it on a plain directory, which is not
  * cgroup v2 on any machine. */
 START_TEST (test_check_host_not_cgroup2)
@@ -321,6 +366,7 @@ suite (void)
   tcase_add_test (tc, test_oom_compare);
   tcase_add_test (tc, test_oom_watch_file);
   tcase_add_test (tc, test_fs_names);
+  tcase_add_test (tc, test_fs_write_diagnosis);
   tcase_add_test (tc, test_check_host_not_cgroup2);
   suite_add_tcase (s, tc);
   return s;
