@@ -6,8 +6,11 @@
  *   ctr-run status DIR                print the status
  *
  * start prints "pid N" and "start_us N" (container_start to exec); with
- * --wait it then waits and prints the status.  The status is printed as
- * key=value lines: state, exitCode, signal, reason, message, startedAt,
+ * --wait it then waits and prints the status.  With --repeat N it starts
+ * the container N times in this process, each time stopping it (grace 0)
+ * unless it exits first, checks that an exit was recorded, and prints
+ * "start_us median=M min=A max=B" and the last status.  The status is printed
+ * as key=value lines: state, exitCode, signal, reason, message, startedAt,
  * finishedAt, pid, monitorPid.  Exit status: 0, or 1 with the error on
  * stderr.
  */
@@ -33,6 +36,7 @@ struct opts
   int64_t groups[MAX_LIST];
   size_t envp_len;
   bool wait;
+  int repeat;
 };
 
 static void
@@ -95,37 +99,22 @@ static void
 parse_start (struct opts *o, int argc, char **argv)
 {
   static const struct option longopts[] = {
-    { "instance", 1, 0, 'i' },
-    { "layer", 1, 0, 'l' },
-    { "log", 1, 0, 'L' },
-    { "ro", 0, 0, 'r' },
-    { "netns", 1, 0, 'n' },
-    { "ipcns", 1, 0, 'I' },
-    { "utsns", 1, 0, 'u' },
-    { "pidns", 1, 0, 'P' },
-    { "hostname", 1, 0, 'h' },
-    { "user", 1, 0, 'U' },
-    { "group", 1, 0, 'G' },
-    { "supplemental-group", 1, 0, 'S' },
-    { "image-user", 1, 0, 'Y' },
-    { "non-root", 0, 0, 'N' },
-    { "privileged", 0, 0, 'p' },
-    { "cap-add", 1, 0, 'a' },
-    { "cap-drop", 1, 0, 'd' },
-    { "no-new-privs", 0, 0, 'x' },
-    { "seccomp", 1, 0, 's' },
-    { "mount", 1, 0, 'm' },
-    { "termlog", 1, 0, 't' },
-    { "fallback", 0, 0, 'f' },
-    { "stop-signal", 1, 0, 'k' },
-    { "cwd", 1, 0, 'c' },
-    { "env", 1, 0, 'e' },
-    { "wait", 0, 0, 'w' },
-    { "cgroup", 1, 0, 'C' },
-    { "oom-score-adj", 1, 0, 'o' },
-    { "pod", 1, 0, 'O' },
-    { "name", 1, 0, 'M' },
-    { 0, 0, 0, 0 },
+    { "instance", 1, 0, 'i' },    { "layer", 1, 0, 'l' },
+    { "log", 1, 0, 'L' },         { "ro", 0, 0, 'r' },
+    { "netns", 1, 0, 'n' },       { "ipcns", 1, 0, 'I' },
+    { "utsns", 1, 0, 'u' },       { "pidns", 1, 0, 'P' },
+    { "hostname", 1, 0, 'h' },    { "user", 1, 0, 'U' },
+    { "group", 1, 0, 'G' },       { "supplemental-group", 1, 0, 'S' },
+    { "image-user", 1, 0, 'Y' },  { "non-root", 0, 0, 'N' },
+    { "privileged", 0, 0, 'p' },  { "cap-add", 1, 0, 'a' },
+    { "cap-drop", 1, 0, 'd' },    { "no-new-privs", 0, 0, 'x' },
+    { "seccomp", 1, 0, 's' },     { "mount", 1, 0, 'm' },
+    { "termlog", 1, 0, 't' },     { "fallback", 0, 0, 'f' },
+    { "stop-signal", 1, 0, 'k' }, { "cwd", 1, 0, 'c' },
+    { "env", 1, 0, 'e' },         { "wait", 0, 0, 'w' },
+    { "cgroup", 1, 0, 'C' },      { "oom-score-adj", 1, 0, 'o' },
+    { "pod", 1, 0, 'O' },         { "repeat", 1, 0, 'R' },
+    { "name", 1, 0, 'M' },        { 0, 0, 0, 0 },
   };
   struct container_spec *s = &o->spec;
   int c;
@@ -226,6 +215,9 @@ parse_start (struct opts *o, int argc, char **argv)
       case 'O':
         s->pod = optarg;
         break;
+      case 'R':
+        o->repeat = atoi (optarg);
+        break;
       case 'M':
         s->name = optarg;
         break;
@@ -244,6 +236,56 @@ parse_start (struct opts *o, int argc, char **argv)
   s->argv = (const char *const *)argv + optind;
 }
 
+static long
+elapsed_us (const struct timespec *a, const struct timespec *b)
+{
+  return (long)((b->tv_sec - a->tv_sec) * 1000000
+                + (b->tv_nsec - a->tv_nsec) / 1000);
+}
+
+static int
+cmp_long (const void *a, const void *b)
+{
+  long x = *(const long *)a, y = *(const long *)b;
+  return x < y ? -1 : x > y;
+}
+
+static int
+start_repeat (struct opts *o)
+{
+  struct container_status st = { 0 };
+  berth_error_t err = NULL;
+  struct timespec a, b;
+  long *us = calloc (o->repeat, sizeof (long));
+  pid_t pid;
+  int i;
+
+  for (i = 0; i < o->repeat; i++)
+    {
+      clock_gettime (CLOCK_MONOTONIC, &a);
+      if (container_start (&o->spec, &pid, &err) < 0)
+        return die (&err);
+      clock_gettime (CLOCK_MONOTONIC, &b);
+      us[i] = elapsed_us (&a, &b);
+      container_status_free (&st);
+      if (container_stop (o->spec.instance_dir, 0, &err) < 0
+          || container_status_read (o->spec.instance_dir, &st, &err) < 0)
+        return die (&err);
+      if (st.state != CONTAINER_EXITED || !st.exit_code_set)
+        {
+          fprintf (stderr, "ctr-run: start %d: no exit recorded\n", i + 1);
+          return 1;
+        }
+    }
+  qsort (us, o->repeat, sizeof (long), cmp_long);
+  printf ("start_us median=%ld min=%ld max=%ld\n", us[o->repeat / 2], us[0],
+          us[o->repeat - 1]);
+  print_status (&st);
+  container_status_free (&st);
+  free (us);
+  return 0;
+}
+
 static int
 cmd_start (int argc, char **argv)
 {
@@ -254,6 +296,8 @@ cmd_start (int argc, char **argv)
   pid_t pid;
 
   parse_start (&o, argc, argv);
+  if (o.repeat > 0)
+    return start_repeat (&o);
   clock_gettime (CLOCK_MONOTONIC, &a);
   if (container_start (&o.spec, &pid, &err) < 0)
     return die (&err);
