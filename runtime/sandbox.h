@@ -4,12 +4,14 @@
  * its /etc/hosts, /etc/hostname and /etc/resolv.conf.
  *
  * Layout under the run dir (default /run/berth):
- *   pods/<uid>/ns/{net,ipc,uts[,pid]}  namespace files (bind mounts of
- *                                      /proc/<pid>/ns files, like `ip netns
- * add`; ns/ itself is a private bind mount) pods/<uid>/shm tmpfs, 64Mi, for the
- * pod's /dev/shm pods/<uid>/{hosts,hostname,resolv.conf} pods/<uid>/reaper.pid
- * the PID 1 of the pod's PID namespace cni/cache/<uid>.json               the
- * CNI ADD, for DEL after a restart
+ *   pods/<uid>/ns/net, ipc, uts (pid)  the namespace files: bind mounts of
+ *       /proc/<pid>/ns/..., like `ip netns add`; ns/ itself is a private
+ *       bind mount
+ *   pods/<uid>/shm                     tmpfs, 64Mi, the pod's /dev/shm
+ *   pods/<uid>/hosts, hostname, resolv.conf
+ *   pods/<uid>/reaper.pid              PID 1 of the pod's PID namespace
+ *   pods/<uid>/volumes/                volumes_setup (POD_DIR = dir)
+ *   cni-cache/<uid>.json               the CNI ADD, for DEL after a restart
  *
  * Owns creating and removing all of that; never touches containers.
  */
