@@ -210,3 +210,33 @@ test_sandbox_volume_errors() {
 	EOF2
 	assert_contains "$("$SBTOOL" volumes "$TEST_TMP/pod" hp.yaml 2>&1 || true)" "hostPath type check failed: $TEST_TMP/hp.yaml is not a directory"
 }
+
+# A failing CNI ADD (a shell-script plugin): the create fails with the
+# plugin's error, and the half-made sandbox is torn down with a CNI DEL.
+register_test sandbox_cni_failure
+test_sandbox_cni_failure() {
+	need_sbtool
+	local out rc=0
+	mkdir plugins net.d
+	cat >plugins/failer <<-'EOF2'
+		#!/bin/sh
+		cat >/dev/null
+		echo "$CNI_COMMAND $CNI_CONTAINERID $CNI_NETNS" >>"${0%/*}/log"
+		if [ "$CNI_COMMAND" = ADD ]; then
+			echo '{"cniVersion":"1.0.0","code":7,"msg":"no luck","details":"on purpose"}'
+			exit 1
+		fi
+	EOF2
+	chmod +x plugins/failer
+	echo '{"cniVersion":"1.0.0","name":"f","plugins":[{"type":"failer"}]}' >net.d/f.conflist
+	sb_pod fails
+	out=$("$SBTOOL" --run-dir "$TEST_TMP/run" --cni-conf-dir "$TEST_TMP/net.d" \
+		--cni-path "$TEST_TMP/plugins" create fails.yaml 2>&1) || rc=$?
+	assert_eq 1 "$rc" "exit status of create"
+	assert_contains "$out" "CNI plugin failer failed: no luck (code 7): on purpose" "error"
+	assert_eq "ADD $TEST_ID-fails $TEST_TMP/run/pods/$TEST_ID-fails/ns/net"$'\n'"DEL $TEST_ID-fails $TEST_TMP/run/pods/$TEST_ID-fails/ns/net" \
+		"$(cat plugins/log)" "ADD, then DEL on the netns"
+	assert_no_file "$TEST_TMP/run/pods/$TEST_ID-fails" "pod dir"
+	assert_no_file "$TEST_TMP/run/cni-cache/$TEST_ID-fails.json" "ADD cache"
+	assert_eq 0 "$(grep -c "$TEST_TMP/run" /proc/self/mountinfo || true)" "mounts left"
+}
