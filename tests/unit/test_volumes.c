@@ -213,6 +213,129 @@ START_TEST (config_map_missing)
 }
 END_TEST
 
+static struct manifest objs;
+
+static const struct config_map *
+lookup_cm (void *ctx, const char *ns, const char *name)
+{
+  size_t i;
+  (void)ctx;
+  (void)ns;
+  for (i = 0; i < objs.len; i++)
+    if (objs.objects[i]->info && objs.objects[i]->info->id == KIND_CONFIG_MAP
+        && strcmp (object_name (objs.objects[i]), name) == 0)
+      return objs.objects[i]->data;
+  return NULL;
+}
+
+static char *
+slurp (const char *path)
+{
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = fopen (path, "re"), *m = open_memstream (&buf, &len);
+  int c;
+  while (f && (c = fgetc (f)) != EOF)
+    fputc (c, m);
+  if (f)
+    fclose (f);
+  fclose (m);
+  return buf;
+}
+
+START_TEST (config_map_volume)
+{
+  static const char cm[]
+      = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n"
+        "data: {k1: one, k2: two}\nbinaryData: {bin: AAEC}\n";
+  static const char pod[]
+      = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n"
+        "  containers: [{name: c, image: busybox}]\n"
+        "  volumes:\n"
+        "  - name: all\n    configMap: {name: cm, defaultMode: 0600}\n"
+        "  - name: some\n    configMap:\n      name: cm\n"
+        "      items: [{key: k2, path: a/b/two, mode: 0444}, {key: nope, "
+        "path: x}]\n      optional: true\n"
+        "  - name: info\n    downwardAPI:\n      items: [{path: nm, fieldRef: "
+        "{fieldPath: metadata.name}}]\n";
+  struct volumes_lookup lk = { lookup_cm, NULL, NULL };
+  struct volumes_set set;
+  berth_error_t err = NULL;
+  char p[256];
+  struct stat st;
+  cleanup_free char *bin = NULL, *two = NULL, *n = NULL;
+
+  manifest_read_buffer ("cm.yaml", cm, strlen (cm), &objs);
+  if (volumes_setup (tmp, pod_from (pod), &lk, &set, &err) < 0)
+    ck_abort_msg ("%s", berth_error_msg (&err));
+  ck_assert_uint_eq (set.len, 3);
+  snprintf (p, sizeof p, "%s/volumes/kubernetes.io~configmap/all", tmp);
+  ck_assert_str_eq (volumes_find (&set, "all"), p);
+  snprintf (p, sizeof p, "%s/k1", volumes_find (&set, "all"));
+  ck_assert_int_eq (stat (p, &st), 0);
+  ck_assert_int_eq (st.st_mode & 07777, 0600);
+  snprintf (p, sizeof p, "%s/bin", volumes_find (&set, "all"));
+  bin = slurp (p);
+  ck_assert_int_eq (memcmp (bin, "\0\1\2", 3), 0);
+  snprintf (p, sizeof p, "%s/a/b/two", volumes_find (&set, "some"));
+  two = slurp (p);
+  ck_assert_str_eq (two, "two");
+  ck_assert_int_eq (stat (p, &st), 0);
+  ck_assert_int_eq (st.st_mode & 07777, 0444);
+  snprintf (p, sizeof p, "%s/x", volumes_find (&set, "some"));
+  ck_assert_int_ne (access (p, F_OK), 0); /* optional: missing key skipped */
+  snprintf (p, sizeof p, "%s/nm", volumes_find (&set, "info"));
+  n = slurp (p);
+  ck_assert_str_eq (n, "p");
+  volumes_set_clear (&set);
+  manifest_free (&objs);
+}
+END_TEST
+
+START_TEST (config_map_missing_key)
+{
+  static const char cm[]
+      = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n"
+        "data: {k1: one}\n";
+  static const char pod[]
+      = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n"
+        "  containers: [{name: c, image: busybox}]\n"
+        "  volumes:\n  - name: v\n    configMap:\n      name: cm\n"
+        "      items: [{key: nope, path: x}]\n";
+  struct volumes_lookup lk = { lookup_cm, NULL, NULL };
+  struct volumes_set set;
+  berth_error_t err = NULL;
+
+  manifest_read_buffer ("cm.yaml", cm, strlen (cm), &objs);
+  ck_assert_int_lt (volumes_setup (tmp, pod_from (pod), &lk, &set, &err), 0);
+  ck_assert_str_eq (berth_error_msg (&err),
+                    "volume \"v\": configmap \"cm\" references non-existent "
+                    "config key: nope");
+  berth_error_release (&err);
+  volumes_set_clear (&set);
+  manifest_free (&objs);
+}
+END_TEST
+
+START_TEST (projected_token_unsupported)
+{
+  static const char pod[]
+      = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n"
+        "  containers: [{name: c, image: busybox}]\n"
+        "  volumes:\n  - name: tok\n    projected:\n      sources:\n"
+        "      - serviceAccountToken: {path: token}\n";
+  struct volumes_set set;
+  berth_error_t err = NULL;
+
+  ck_assert_int_lt (volumes_setup (tmp, pod_from (pod), NULL, &set, &err), 0);
+  ck_assert_str_eq (berth_error_msg (&err),
+                    "volume \"tok\": sources[0]: serviceAccountToken is not "
+                    "supported by berth (no API server issues tokens)");
+  berth_error_release (&err);
+  volumes_set_clear (&set);
+}
+END_TEST
+
 static Suite *
 volumes_suite (void)
 {
@@ -225,6 +348,9 @@ volumes_suite (void)
   tcase_add_test (tc, subpath_escape);
   tcase_add_test (tc, host_path_types);
   tcase_add_test (tc, config_map_missing);
+  tcase_add_test (tc, config_map_volume);
+  tcase_add_test (tc, config_map_missing_key);
+  tcase_add_test (tc, projected_token_unsupported);
   suite_add_tcase (s, tc);
   return s;
 }
