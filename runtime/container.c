@@ -329,6 +329,44 @@ read_sync (int fd, pid_t *pid, berth_error_t *err)
   return berth_error_make (err, EIO, "the monitor exited without a report");
 }
 
+/* The monitor runs in "/": every host path must be absolute. */
+static int
+check_absolute (const struct container_spec *spec, berth_error_t *err)
+{
+  const char *paths[]
+      = { spec->instance_dir, spec->log_path,        spec->net_ns,
+          spec->ipc_ns,       spec->uts_ns,          spec->pid_ns,
+          spec->shm_source,   spec->termination_log, spec->cgroup_dir,
+          spec->seccomp_root };
+  const char *names[] = { "instance dir",  "log path",
+                          "net namespace", "ipc namespace",
+                          "uts namespace", "pid namespace",
+                          "shm",           "termination log",
+                          "cgroup dir",    "seccomp profile root" };
+  size_t i;
+
+  if (spec->instance_dir == NULL || spec->log_path == NULL)
+    return berth_error_make (err, EINVAL, "container %s: no %s", spec->id,
+                             spec->instance_dir ? "log path" : "instance dir");
+  for (i = 0; i < sizeof (paths) / sizeof (paths[0]); i++)
+    if (paths[i] != NULL && paths[i][0] != '/')
+      return berth_error_make (err, EINVAL,
+                               "container %s: %s %s: not an absolute path",
+                               spec->id, names[i], paths[i]);
+  for (i = 0; i < spec->layers_len; i++)
+    if (spec->layers[i][0] != '/')
+      return berth_error_make (err, EINVAL,
+                               "container %s: layer %s: not an absolute path",
+                               spec->id, spec->layers[i]);
+  for (i = 0; i < spec->mounts_len; i++)
+    if (spec->mounts[i].source[0] != '/')
+      return berth_error_make (err, EINVAL,
+                               "container %s: mount source %s: not an "
+                               "absolute path",
+                               spec->id, spec->mounts[i].source);
+  return 0;
+}
+
 int
 container_start (const struct container_spec *spec, pid_t *pid,
                  berth_error_t *err)
@@ -339,6 +377,8 @@ container_start (const struct container_spec *spec, pid_t *pid,
 
   if (spec->argv == NULL || spec->argv[0] == NULL)
     return berth_error_make (err, EINVAL, "container %s: empty argv", spec->id);
+  if (check_absolute (spec, err) < 0)
+    return -1;
   if (spec->run_as_non_root
       && security_verify_run_as_non_root (&spec->user, spec->pod, spec->name,
                                           err)

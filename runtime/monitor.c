@@ -392,22 +392,32 @@ clone_container (const struct container_spec *spec, int pipes[2][2],
 static int
 monitor_sanitize (int sync_fd)
 {
+  int high = fcntl (sync_fd, F_DUPFD_CLOEXEC, 10);
   int fd = open ("/dev/null", O_RDWR | O_CLOEXEC);
+  struct sigaction sa = { .sa_handler = SIG_DFL };
+  sigset_t none;
+  int sig;
 
+  /* Nothing of the caller's: stdio, fds, cwd, signal dispositions and
+   * mask (an inherited SIG_IGN for SIGCHLD would hide the exit). */
   if (fd >= 0)
     {
       dup2 (fd, 0);
       dup2 (fd, 1);
       dup2 (fd, 2);
     }
-  if (sync_fd != 3)
-    {
-      dup3 (sync_fd, 3, O_CLOEXEC);
-      sync_fd = 3;
-    }
+  dup3 (high >= 0 ? high : sync_fd, 3, O_CLOEXEC);
   syscall (SYS_close_range, 4, ~0U, 0);
+  for (sig = 1; sig < NSIG; sig++)
+    sigaction (sig, &sa, NULL);
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+  if (chdir ("/") < 0)
+    {
+      /* Paths are absolute (container_start checks). */
+    }
   prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-  return sync_fd;
+  return 3;
 }
 
 static void
