@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fsutil.h"
 #include "codec.h"
 #include "command.h"
 #include "oom_watch.h"
@@ -57,23 +58,6 @@ xasprintf (const char *fmt, ...)
     abort ();
   va_end (ap);
   return s;
-}
-
-static int
-mkdir_p (const char *path, mode_t mode, berth_error_t *err)
-{
-  cleanup_free char *copy = xstrdup (path);
-  for (char *p = copy + 1; *p; p++)
-    if (*p == '/')
-      {
-        *p = '\0';
-        if (mkdir (copy, mode) < 0 && errno != EEXIST)
-          return berth_error_sys (err, errno, "mkdir %s", copy);
-        *p = '/';
-      }
-  if (mkdir (copy, mode) < 0 && errno != EEXIST)
-    return berth_error_sys (err, errno, "mkdir %s", copy);
-  return 0;
 }
 
 /* "2026-11-27T12:00:00.123456789Z" -> milliseconds since the epoch. */
@@ -468,7 +452,7 @@ start_container (struct pod_runner *r, struct runner_container *c)
       = xasprintf ("%s/containers/%s/%d", r->dir, ctr->name, c->restart_count);
   termlog = xasprintf ("%s/termination-log", c->instance_dir);
   logp = log_path (r, c);
-  if (mkdir_p (c->instance_dir, 0700, &err) < 0
+  if (fs_mkdir_p (c->instance_dir, 0700, &err) < 0
       || build_mounts (r, ctr, &r->vols, &mounts, &err) < 0
       || ensure_cgroup (r, c, &err) < 0
       || cgroup_oom_score_adj (ps, ctr, r->cfg->node.memory_capacity, &adj,
@@ -855,7 +839,7 @@ pod_runner_start (struct pod_runner *r, const struct runner_config *cfg,
                                                 ? "PodInitializing"
                                                 : "ContainerCreating");
     }
-  if (mkdir_p (r->dir, 0700, err) < 0)
+  if (fs_mkdir_p (r->dir, 0700, err) < 0)
     return -1;
   if (admit (r) < 0)
     return 0;

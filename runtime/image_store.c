@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fsutil.h"
 #include "image_store_internal.h"
 #include "node.h"
 #include "oci_image.h"
@@ -56,26 +57,6 @@ image_store_rm_rf (const char *path, berth_error_t *err)
     nftw (path, rm_chmod_cb, 16, FTW_PHYS);
   if (nftw (path, rm_cb, 16, FTW_PHYS | FTW_DEPTH) < 0)
     return berth_error_sys (err, errno, "remove %s", path);
-  return 0;
-}
-
-static int
-mkdir_p (const char *path, mode_t mode, berth_error_t *err)
-{
-  cleanup_free char *copy = strdup (path);
-
-  if (copy == NULL)
-    return berth_error_sys (err, ENOMEM, "mkdir %s", path);
-  for (char *p = copy + 1; *p; p++)
-    if (*p == '/')
-      {
-        *p = '\0';
-        if (mkdir (copy, 0755) < 0 && errno != EEXIST)
-          return berth_error_sys (err, errno, "mkdir %s", copy);
-        *p = '/';
-      }
-  if (mkdir (copy, mode) < 0 && errno != EEXIST)
-    return berth_error_sys (err, errno, "mkdir %s", copy);
   return 0;
 }
 
@@ -143,7 +124,7 @@ image_store_open (const char *root, struct image_store **out,
 
   if (asprintf (&dir, "%s/images", root ? root : IMAGE_STORE_DEFAULT_ROOT) < 0)
     return berth_error_sys (err, ENOMEM, "open image store");
-  ret = mkdir_p (dir, 0711, err);
+  ret = fs_mkdir_p (dir, 0711, err);
   if (ret < 0)
     return berth_error_wrap (err, "open image store");
   s = calloc (1, sizeof (*s));
