@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fsutil.h"
 #include "cni_exec.h"
 
 char *
@@ -197,8 +198,8 @@ write_default (const struct cni_config *cfg, const char *dir, char **path,
   if (text == NULL || asprintf (path, "%s/%s", dir, CNI_DEFAULT_CONFLIST) < 0
       || asprintf (&tmp, "%s.tmp", *path) < 0)
     return berth_error_sys (err, ENOMEM, "default conflist");
-  if (mkdir (dir, 0755) < 0 && errno != EEXIST)
-    return berth_error_sys (err, errno, "mkdir %s", dir);
+  if (fs_mkdir_p (dir, 0755, err) < 0)
+    return -1;
   f = fopen (tmp, "we");
   if (f == NULL)
     return berth_error_sys (err, errno, "write %s", tmp);

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fsutil.h"
 #include "volumes.h"
 
 /* Raw netlink, no allocation: also called in the forked child. */
@@ -298,32 +299,11 @@ cni_config_of (const struct sandbox_config *cfg, char *cache,
 }
 
 static int
-mkdir_p (const char *path, mode_t mode, berth_error_t *err)
-{
-  cleanup_free char *p = strdup (path);
-  char *s;
-
-  if (p == NULL)
-    abort ();
-  for (s = p + 1; *s; s++)
-    if (*s == '/')
-      {
-        *s = '\0';
-        if (mkdir (p, 0755) < 0 && errno != EEXIST)
-          return berth_error_sys (err, errno, "mkdir %s", p);
-        *s = '/';
-      }
-  if (mkdir (p, mode) < 0 && errno != EEXIST)
-    return berth_error_sys (err, errno, "mkdir %s", p);
-  return 0;
-}
-
-static int
 make_dirs (struct sandbox *sb, berth_error_t *err)
 {
   cleanup_free char *nsdir = path_join (sb->dir, "ns");
 
-  if (mkdir_p (sb->dir, 0711, err) < 0)
+  if (fs_mkdir_p (sb->dir, 0711, err) < 0)
     return -1;
   if (mkdir (nsdir, 0755) < 0)
     return berth_error_sys (err, errno, "mkdir %s", nsdir);
@@ -397,7 +377,7 @@ setup_network (const struct sandbox_config *cfg, const struct pod *pod,
       cni_network_free (net);
       return 0;
     }
-  if (mkdir_p (cache, 0700, err) < 0)
+  if (fs_mkdir_p (cache, 0700, err) < 0)
     {
       cni_network_free (net);
       return -1;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fsutil.h"
 
 #define DEFAULT_MODE 0644
 
@@ -63,26 +64,6 @@ join (const char *a, const char *b)
   return s;
 }
 
-static int
-mkdir_p (const char *path, mode_t mode, berth_error_t *err)
-{
-  cleanup_free char *p = strdup (path);
-  char *s;
-  if (p == NULL)
-    abort ();
-  for (s = p + 1; *s; s++)
-    if (*s == '/')
-      {
-        *s = '\0';
-        if (mkdir (p, 0755) < 0 && errno != EEXIST)
-          return berth_error_sys (err, errno, "mkdir %s", p);
-        *s = '/';
-      }
-  if (mkdir (p, mode) < 0 && errno != EEXIST)
-    return berth_error_sys (err, errno, "mkdir %s", p);
-  return 0;
-}
-
 /* A tmpfs mounted already (by an earlier setup of the same pod) has its
  * own device number. */
 static bool
@@ -118,7 +99,7 @@ setup_empty_dir (const char *dir, const struct empty_dir_source *e,
 {
   int64_t size = 0;
 
-  if (mkdir_p (dir, 0777, err) < 0)
+  if (fs_mkdir_p (dir, 0777, err) < 0)
     return -1;
   if (chmod (dir, 0777) < 0)
     return berth_error_sys (err, errno, "chmod %s", dir);
@@ -144,7 +125,7 @@ check_host_path (const struct host_path_source *h, berth_error_t *err)
   struct stat st;
   int r;
 
-  if (strcmp (t, "DirectoryOrCreate") == 0 && mkdir_p (p, 0755, err) < 0)
+  if (strcmp (t, "DirectoryOrCreate") == 0 && fs_mkdir_p (p, 0755, err) < 0)
     return -1;
   if (strcmp (t, "FileOrCreate") == 0)
     {
@@ -434,7 +415,7 @@ setup_one (const char *vols, const struct pod *pod, const struct volume *v,
     {
       pdir = join (vols, plugin);
       *path = join (pdir, v->name);
-      r = mkdir_p (*path, 0755, err);
+      r = fs_mkdir_p (*path, 0755, err);
       if (r == 0 && tmpfs)
         r = mount_tmpfs (*path, 0, err);
       if (r == 0 && chmod (*path, 0755) < 0)
