@@ -164,3 +164,27 @@ YAML
 	assert_contains "$(cat run.log)" "pair/client: Terminated (Completed, exit code 0)" "client"
 	assert_contains "$(cat run.log)" "pod/default/pair: Succeeded" "both exited 0"
 }
+
+register_test run_memory_within_limit
+test_run_memory_within_limit() {
+	run_env polinux/stress=stress
+	# the docs' memory-demo: 150M under a 200Mi limit keeps running
+	local out
+	out=$(brun -f "$BERTH_SRCDIR/tests/fixtures/docs/pods-resource-memory-request-limit.yaml" \
+		--timeout 25s 2>&1) || true
+	assert_contains "$out" "pod/mem-example/memory-demo: Running (stopped at the timeout)" "phase"
+	assert_contains "$out" "restarts: 0" "no restart"
+	assert_match "memory peak: 1[4-9][0-9]\.[0-9]Mi of a 200Mi limit; OOM kills: 0" "$out" "memory"
+}
+
+register_test run_cpu_request_rejected
+test_run_cpu_request_rejected() {
+	run_env vish/stress=stress
+	# the docs' cpu-demo-2: a 100-CPU request is rejected at admission
+	local out rc=0
+	out=$(brun -f "$BERTH_SRCDIR/tests/fixtures/docs/pods-resource-cpu-request-limit-2.yaml" \
+		--timeout 30s 2>&1) || rc=$?
+	assert_eq 1 "$rc" "exit status"
+	assert_contains "$out" "OutOfcpu" "reason"
+	assert_match "Node didn't have enough resource: cpu, requested: 100000" "$out" "message"
+}
