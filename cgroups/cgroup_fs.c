@@ -512,24 +512,16 @@ unpopulated (int dirfd, const char *dir, berth_error_t *err)
   return p != NULL && p[10] == '0';
 }
 
-/* SIGKILL every process listed in DIR's and its descendants' cgroup.procs
- * (kernels before 5.14 have no cgroup.kill). */
+/* Call FN for each child cgroup of DIRFD (named DIR) with an O_PATH fd on
+ * it and its name.  A child that vanished is skipped; one that cannot be
+ * opened is an error when STRICT, else skipped too. */
+typedef int (*child_fn) (int dirfd, const char *dir, int cfd, const char *sub,
+                         const char *name, void *data, berth_error_t *err);
+
 static int
-kill_procs (int dirfd, const char *dir, berth_error_t *err)
+for_each_child (int dirfd, const char *dir, bool strict, child_fn fn,
+                void *data, berth_error_t *err)
 {
-  cleanup_free char *procs = NULL;
-  if (cgroup_fs_read (dirfd, dir, "cgroup.procs", &procs, err) < 0)
-    return -1;
-  for (char *p = procs; *p;)
-    {
-      char *end;
-      long pid = strtol (p, &end, 10);
-      if (end == p)
-        break;
-      if (pid > 0)
-        kill ((pid_t)pid, SIGKILL);
-      p = end + strspn (end, "\n");
-    }
   cleanup_close int rfd
       = openat (dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (rfd < 0)
@@ -546,12 +538,46 @@ kill_procs (int dirfd, const char *dir, berth_error_t *err)
       cleanup_free char *sub = NULL;
       cleanup_close int cfd
           = openat (dirfd, de->d_name, O_PATH | O_DIRECTORY | O_CLOEXEC);
-      if (cfd < 0 || asprintf (&sub, "%s/%s", dir, de->d_name) < 0)
+      if (cfd < 0 && (errno == ENOENT || !strict))
         continue;
-      if (kill_procs (cfd, sub, err) < 0)
+      if (cfd < 0)
+        return berth_error_sys (err, errno, "open %s/%s", dir, de->d_name);
+      if (asprintf (&sub, "%s/%s", dir, de->d_name) < 0)
+        return berth_error_sys (err, ENOMEM, "%s", dir);
+      if (fn (dirfd, dir, cfd, sub, de->d_name, data, err) < 0)
         return -1;
     }
   return 0;
+}
+
+/* SIGKILL every process listed in DIR's and its descendants' cgroup.procs
+ * (kernels before 5.14 have no cgroup.kill). */
+static int kill_procs (int dirfd, const char *dir, berth_error_t *err);
+
+static int
+kill_child (int dirfd, const char *dir, int cfd, const char *sub,
+            const char *name, void *data, berth_error_t *err)
+{
+  return kill_procs (cfd, sub, err);
+}
+
+static int
+kill_procs (int dirfd, const char *dir, berth_error_t *err)
+{
+  cleanup_free char *procs = NULL;
+  if (cgroup_fs_read (dirfd, dir, "cgroup.procs", &procs, err) < 0)
+    return -1;
+  for (char *p = procs; *p;)
+    {
+      char *end;
+      long pid = strtol (p, &end, 10);
+      if (end == p)
+        break;
+      if (pid > 0)
+        kill ((pid_t)pid, SIGKILL);
+      p = end + strspn (end, "\n");
+    }
+  return for_each_child (dirfd, dir, false, kill_child, NULL, err);
 }
 
 /* Wait until DIR is unpopulated, up to DEADLINE (monotonic ms), killing
@@ -608,38 +634,25 @@ remove_dir (int parent_fd, const char *parent, const char *name,
     }
 }
 
+static int remove_children (int dirfd, const char *dir, int64_t deadline,
+                            berth_error_t *err);
+
+static int
+remove_child (int dirfd, const char *dir, int cfd, const char *sub,
+              const char *name, void *data, berth_error_t *err)
+{
+  int64_t deadline = *(const int64_t *)data;
+  if (remove_children (cfd, sub, deadline, err) < 0)
+    return -1;
+  return remove_dir (dirfd, dir, name, deadline, err);
+}
+
 /* Remove the child cgroups of DIRFD (named DIR), depth first. */
 static int
 remove_children (int dirfd, const char *dir, int64_t deadline,
                  berth_error_t *err)
 {
-  cleanup_close int rfd
-      = openat (dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (rfd < 0)
-    return berth_error_sys (err, errno, "open %s", dir);
-  cleanup_dir DIR *d = fdopendir (rfd);
-  if (d == NULL)
-    return berth_error_sys (err, errno, "opendir %s", dir);
-  rfd = -1;
-  struct dirent *de;
-  while ((de = readdir (d)) != NULL)
-    {
-      if (de->d_type != DT_DIR || de->d_name[0] == '.')
-        continue;
-      cleanup_free char *sub = NULL;
-      cleanup_close int cfd
-          = openat (dirfd, de->d_name, O_PATH | O_DIRECTORY | O_CLOEXEC);
-      if (cfd < 0 && errno == ENOENT)
-        continue;
-      if (cfd < 0)
-        return berth_error_sys (err, errno, "open %s/%s", dir, de->d_name);
-      if (asprintf (&sub, "%s/%s", dir, de->d_name) < 0)
-        return berth_error_sys (err, ENOMEM, "remove %s", dir);
-      if (remove_children (cfd, sub, deadline, err) < 0
-          || remove_dir (dirfd, dir, de->d_name, deadline, err) < 0)
-        return -1;
-    }
-  return 0;
+  return for_each_child (dirfd, dir, true, remove_child, &deadline, err);
 }
 
 int
