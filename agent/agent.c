@@ -56,6 +56,76 @@ on_signal (struct loop *l, struct loop_watcher *w, uint32_t events)
   /* SIGCHLD: reaped by the pod workers once they exist */
 }
 
+/* Arm the sync timer for a round in (about) DELAY_MS. */
+static void
+arm_sync (struct agent *a, int64_t delay_ms)
+{
+  berth_error_t err = NULL;
+  if (loop_timer_set (&a->sync_timer, delay_ms > 0 ? delay_ms : 1, 0, &err) < 0)
+    {
+      agent_log ("sync timer: %s", berth_error_msg (&err));
+      berth_error_release (&err);
+    }
+}
+
+static int
+on_store_change (struct store *s, const struct store_entry *e, bool deleted,
+                 void *data, berth_error_t *err)
+{
+  struct agent *a = data;
+  if (!a->sync_pending && loop_watcher_active (&a->sync_timer))
+    {
+      a->sync_pending = true;
+      arm_sync (a, 1);
+    }
+  return persist_on_change (s, e, deleted, &a->persist, err);
+}
+
+/* One round: every controller once.  Writes made by a round schedule the
+ * next one; otherwise the timer waits for the earliest deadline asked. */
+static void
+on_sync (struct loop *l, struct loop_watcher *w, uint32_t events)
+{
+  struct agent *a = w->data;
+  int64_t now = loop_wall_ms (), wake = -1;
+  (void)l;
+  (void)events;
+  a->sync_pending = false;
+  for (size_t i = 0; i < a->n_controllers; i++)
+    {
+      struct controller *c = a->controllers[i];
+      int64_t next = -1;
+      berth_error_t err = NULL;
+      if (c->ops->sync (c, &a->store, now, &next, &err) < 0)
+        {
+          agent_log ("%s: %s", c->ops->name, berth_error_msg (&err));
+          berth_error_release (&err);
+          /* retry soon rather than spin */
+          if (next < 0 || next > now + 1000)
+            next = now + 1000;
+        }
+      if (next >= 0 && (wake < 0 || next < wake))
+        wake = next;
+    }
+  if (a->sync_pending)
+    return; /* armed by a change made in this round */
+  if (wake >= 0)
+    arm_sync (a, wake - loop_wall_ms ());
+}
+
+void
+agent_add_controller (struct agent *a, struct controller *c)
+{
+  if (a->n_controllers == sizeof (a->controllers) / sizeof (a->controllers[0]))
+    abort ();
+  a->controllers[a->n_controllers++] = c;
+  if (loop_watcher_active (&a->sync_timer) && !a->sync_pending)
+    {
+      a->sync_pending = true;
+      arm_sync (a, 1);
+    }
+}
+
 static void
 load_warning (void *data, const char *msg)
 {
@@ -94,6 +164,7 @@ agent_init (struct agent *a, const struct agent_options *opt,
   a->opt = *opt;
   a->persist.root_fd = a->persist.objects_fd = -1;
   a->signals.fd = -1;
+  a->sync_timer.fd = -1;
   a->loop.epfd = -1;
   store_init (&a->store);
   a->node_name = agent_node_name (opt->hostname_override, err);
@@ -109,8 +180,11 @@ agent_init (struct agent *a, const struct agent_options *opt,
   if (persist_load (&a->persist, &a->store, load_warning, a, err) < 0)
     return berth_error_wrap (err, "load the state in %s", opt->root);
   a->store.node_name = a->node_name;
-  a->store.on_change = persist_on_change;
-  a->store.change_data = &a->persist;
+  a->store.on_change = on_store_change;
+  a->store.change_data = a;
+  if (loop_timer_add (&a->loop, &a->sync_timer, 1, 0, on_sync, a, err) < 0)
+    return -1;
+  a->sync_pending = true;
   if (ensure_default_namespace (a, err) < 0)
     return berth_error_wrap (err, "state dir %s", opt->root);
   if (api_start (&a->api, &a->loop, &a->store, opt->socket, opt->listen, err)
@@ -142,6 +216,10 @@ agent_free (struct agent *a)
   if (a->have_source)
     source_dir_stop (&a->source);
   api_stop (&a->api);
+  loop_watcher_del (&a->sync_timer);
+  for (size_t i = a->n_controllers; i-- > 0;)
+    a->controllers[i]->ops->free (a->controllers[i]);
+  a->n_controllers = 0;
   loop_watcher_del (&a->signals);
   persist_close (&a->persist);
   store_free (&a->store);

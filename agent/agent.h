@@ -3,14 +3,15 @@
  * the HTTP API, the manifest directory source, the signal watcher), and the
  * wiring of those into one loop.  There is no other mutable state.
  *
- * Pods are stored and served, not run: the pod workers (runtime, sandbox,
- * cgroups) attach here later. */
+ * Everything that reacts to the store (the pod worker, the Job, CronJob and
+ * endpoint controllers) is a controller (controller.h) the agent syncs. */
 #ifndef BERTH_AGENT_H
 #define BERTH_AGENT_H
 
 #include <stdint.h>
 
 #include "api.h"
+#include "controller.h"
 #include "error.h"
 #include "loop.h"
 #include "persist.h"
@@ -42,7 +43,16 @@ struct agent
   struct source_dir source;
   struct loop_watcher signals;
   bool have_source;
+  /* Controllers, synced after store changes (coalesced through the
+   * zero-delay sync timer) and at the deadlines they ask for. */
+  struct controller *controllers[8];
+  size_t n_controllers;
+  struct loop_watcher sync_timer;
+  bool sync_pending;
 };
+
+/* Take C (freed by agent_free) and sync it with the others. */
+void agent_add_controller (struct agent *a, struct controller *c);
 
 /* The node name: OVERRIDE or the hostname, lowercased. */
 char *agent_node_name (const char *override, berth_error_t *err);

@@ -366,6 +366,9 @@ delete_object (struct store *s, const struct route *r)
   if (ret < 0 && -ret == ENOENT)
     return reply_error (r->kind, r->name, ret, &err);
   berth_error_release (&err);
+  if (e == NULL) /* a pod marked for graceful deletion */
+    return (struct reply){ 200, store_entry_encode (
+                                    store_get (s, r->kind, r->ns, r->name)) };
   rep = (struct reply){ 200, store_entry_encode (e) };
   store_entry_free (e);
   return rep;

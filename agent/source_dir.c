@@ -147,6 +147,8 @@ remove_stale (struct source_dir *d, const char *source,
       name = xstrdup (object_name (o));
       if (store_delete (d->store, o->info, ns, name, &removed, &err) < 0)
         berth_error_release (&err);
+      if (removed == NULL && i < d->store->len && d->store->items[i] == e)
+        i++; /* a pod being terminated gracefully: stays until stopped */
       store_entry_free (removed);
     }
 }

@@ -338,23 +338,90 @@ store_apply (struct store *s, struct object *o, const char *source,
   return store_replace_entry (s, e, o, source, result, err);
 }
 
-int
-store_delete (struct store *s, const struct kind_info *k, const char *ns,
-              const char *name, struct store_entry **removed,
-              berth_error_t *err)
+static int
+remove_at (struct store *s, ssize_t i, struct store_entry **removed,
+           berth_error_t *err)
 {
-  ssize_t i = find_index (s, k, ns, name);
-  struct store_entry *e;
-  if (i < 0)
-    return berth_error_make (err, ENOENT, "%s \"%s\" not found", k->resource,
-                             name);
-  e = s->items[i];
+  struct store_entry *e = s->items[i];
   /* keep the order of the rest: lists come out in creation order */
   memmove (&s->items[i], &s->items[i + 1],
            (s->len - (size_t)i - 1) * sizeof (*s->items));
   s->len--;
   *removed = e;
   return notify (s, e, true, err);
+}
+
+/* The API server's graceful deletion of a pod bound to a node. */
+static int
+mark_deleting (struct store *s, struct store_entry *e, int64_t grace,
+               berth_error_t *err)
+{
+  struct object_meta *m = object_meta (e->obj);
+  const struct pod *p = e->obj->data;
+  if (m->deletion_timestamp)
+    return 0;
+  if (grace < 0)
+    grace = p->spec.termination_grace_period_seconds.set
+                ? p->spec.termination_grace_period_seconds.v
+                : 30;
+  m->deletion_timestamp = k8s_rfc3339 (loop_wall_ms () + grace * 1000);
+  m->deletion_grace_period_seconds.set = true;
+  m->deletion_grace_period_seconds.v = grace;
+  set_rv (s, m);
+  return notify (s, e, false, err);
+}
+
+int
+store_delete_grace (struct store *s, const struct kind_info *k, const char *ns,
+                    const char *name, int64_t grace_seconds,
+                    struct store_entry **removed, berth_error_t *err)
+{
+  ssize_t i = find_index (s, k, ns, name);
+  *removed = NULL;
+  if (i < 0)
+    return berth_error_make (err, ENOENT, "%s \"%s\" not found", k->resource,
+                             name);
+  if (s->graceful_pods && k->id == KIND_POD)
+    return mark_deleting (s, s->items[i], grace_seconds, err);
+  return remove_at (s, i, removed, err);
+}
+
+int
+store_delete (struct store *s, const struct kind_info *k, const char *ns,
+              const char *name, struct store_entry **removed,
+              berth_error_t *err)
+{
+  return store_delete_grace (s, k, ns, name, -1, removed, err);
+}
+
+int
+store_remove (struct store *s, const struct kind_info *k, const char *ns,
+              const char *name, const char *uid, berth_error_t *err)
+{
+  ssize_t i = find_index (s, k, ns, name);
+  struct store_entry *e = NULL;
+  int ret;
+  if (i < 0 || (uid && !str_eq (uid, object_meta (s->items[i]->obj)->uid)))
+    return berth_error_make (err, ENOENT, "%s \"%s\" not found", k->resource,
+                             name);
+  ret = remove_at (s, i, &e, err);
+  store_entry_free (e);
+  return ret;
+}
+
+int
+store_set_status (struct store *s, struct store_entry *e, struct node *status,
+                  berth_error_t *err)
+{
+  if (e->status && status && node_equal (e->status, status))
+    {
+      node_unref (status);
+      return 0;
+    }
+  node_unref (e->status);
+  e->status = status;
+  set_rv (s, object_meta (e->obj));
+  return notify (s, e, false, err);
 }
 
 void

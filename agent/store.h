@@ -55,6 +55,11 @@ struct store
   const char *node_name;
   store_change_cb on_change;
   void *change_data;
+  /* Pods are deleted gracefully, as the API server does for a node that
+   * runs them: store_delete only sets deletionTimestamp and
+   * deletionGracePeriodSeconds, and the pod worker removes the pod with
+   * store_remove once its containers are stopped. */
+  bool graceful_pods;
 };
 
 void store_init (struct store *s);
@@ -87,10 +92,24 @@ int store_apply (struct store *s, struct object *o, const char *source,
                  enum store_mode mode, const char *expect_rv,
                  enum store_result *result, struct store_entry **out,
                  berth_error_t *err);
-/* Remove; *REMOVED (caller frees with store_entry_free) or -ENOENT. */
+/* Remove; *REMOVED (caller frees with store_entry_free) or -ENOENT.
+ * A Pod under graceful_pods is only marked (deletionTimestamp set, *REMOVED
+ * NULL and the entry still stored); GRACE_SECONDS < 0 takes the pod's
+ * terminationGracePeriodSeconds, as a delete without gracePeriodSeconds. */
 int store_delete (struct store *s, const struct kind_info *k, const char *ns,
                   const char *name, struct store_entry **removed,
                   berth_error_t *err);
+int store_delete_grace (struct store *s, const struct kind_info *k,
+                        const char *ns, const char *name, int64_t grace_seconds,
+                        struct store_entry **removed, berth_error_t *err);
+/* Remove now, whatever the kind (the pod worker, once a pod is stopped);
+ * UID, when given, must match (-ENOENT otherwise). */
+int store_remove (struct store *s, const struct kind_info *k, const char *ns,
+                  const char *name, const char *uid, berth_error_t *err);
+/* Replace E's status with STATUS (taken).  An equal status changes
+ * nothing; otherwise resourceVersion is bumped and on_change is called. */
+int store_set_status (struct store *s, struct store_entry *e,
+                      struct node *status, berth_error_t *err);
 /* Insert a persisted entry as it was (no metadata change, no hook). */
 void store_insert_loaded (struct store *s, struct object *o,
                           struct node *status, const char *source);
