@@ -485,6 +485,48 @@ signal_container (const struct container_status *st, int sig,
 }
 
 int
+container_kill (const char *instance_dir, int sig, berth_error_t *err)
+{
+  struct container_status st = { 0 };
+  int ret;
+
+  if (container_status_read (instance_dir, &st, err) < 0)
+    return -1;
+  if (st.state == CONTAINER_EXITED)
+    {
+      container_status_free (&st);
+      return 0;
+    }
+  if (sig == 0)
+    sig = st.stop_signal > 0 ? st.stop_signal : SIGTERM;
+  ret = signal_container (&st, sig, err);
+  container_status_free (&st);
+  return ret;
+}
+
+int
+container_monitor_pidfd (const char *instance_dir, berth_error_t *err)
+{
+  struct container_status st = { 0 };
+  int fd;
+
+  if (container_status_read (instance_dir, &st, err) < 0)
+    return -1;
+  if (st.monitor_pid <= 0 || st.state == CONTAINER_EXITED)
+    {
+      container_status_free (&st);
+      return berth_error_make (err, ESRCH, "%s: no running monitor",
+                               instance_dir);
+    }
+  fd = (int)syscall (SYS_pidfd_open, st.monitor_pid, 0);
+  container_status_free (&st);
+  if (fd < 0)
+    return berth_error_sys (err, errno, "pidfd_open of the monitor of %s",
+                            instance_dir);
+  return fd;
+}
+
+int
 container_stop (const char *instance_dir, int grace_seconds, berth_error_t *err)
 {
   struct container_status st = { 0 };

@@ -129,6 +129,15 @@ int container_wait (const char *instance_dir, int timeout_ms,
 int container_stop (const char *instance_dir, int grace_seconds,
                     berth_error_t *err);
 
+/* Send SIG (0: the container's stop signal) without waiting; 0 when it
+ * has exited already. */
+int container_kill (const char *instance_dir, int sig, berth_error_t *err);
+
+/* A pidfd (close-on-exec) of the container's monitor: it becomes readable
+ * once the monitor has recorded the exit and is gone.  -ESRCH when the
+ * container has exited already (read the status instead). */
+int container_monitor_pidfd (const char *instance_dir, berth_error_t *err);
+
 const char *container_state_name (enum container_state s);
 
 /* Internal, for monitor.c: the container's init in the cloned child.

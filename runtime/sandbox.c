@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -17,6 +18,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -401,14 +403,23 @@ setup_network (const struct sandbox_config *cfg, const struct pod *pod,
 }
 
 static int
-write_reaper_pid (const struct sandbox *sb, berth_error_t *err)
+write_small_file (const char *dir, const char *name, const char *text,
+                  berth_error_t *err)
 {
-  cleanup_free char *p = path_join (sb->dir, "reaper.pid");
+  cleanup_free char *p = path_join (dir, name);
   cleanup_file FILE *f = fopen (p, "we");
 
-  if (f == NULL || fprintf (f, "%d\n", (int)sb->reaper) < 0)
+  if (f == NULL || fprintf (f, "%s\n", text) < 0)
     return berth_error_sys (err, errno, "write %s", p);
   return 0;
+}
+
+static int
+write_reaper_pid (const struct sandbox *sb, berth_error_t *err)
+{
+  char buf[32];
+  snprintf (buf, sizeof buf, "%d", (int)sb->reaper);
+  return write_small_file (sb->dir, "reaper.pid", buf, err);
 }
 
 static int
@@ -441,6 +452,8 @@ create_steps (const struct sandbox_config *cfg, const struct pod *pod,
   if (sb->reaper > 0 && write_reaper_pid (sb, err) < 0)
     return -1;
   if (!host_net && setup_network (cfg, pod, sb, err) < 0)
+    return -1;
+  if (sb->ip && write_small_file (sb->dir, "ip", sb->ip, err) < 0)
     return -1;
   if (etc_files_write (pod, sb->dir, sb->ip, &cfg->dns, err) < 0)
     return -1;
@@ -569,4 +582,75 @@ sandbox_destroy (const struct sandbox_config *cfg, const char *uid,
     berth_error_make (err, EIO, "destroy pod sandbox %s: %s", uid, msgs);
   free (msgs);
   return failed ? -1 : 0;
+}
+
+/* A namespace file made by bind_ns: a mount of nsfs. */
+static bool
+is_ns_file (const char *path)
+{
+  struct statfs f;
+  return statfs (path, &f) == 0 && f.f_type == NSFS_MAGIC;
+}
+
+static char *
+read_first_line (const char *dir, const char *name)
+{
+  cleanup_free char *p = path_join (dir, name);
+  cleanup_file FILE *f = fopen (p, "re");
+  char buf[256];
+  if (f == NULL || fgets (buf, sizeof buf, f) == NULL)
+    return NULL;
+  buf[strcspn (buf, "\n")] = '\0';
+  return strdup (buf);
+}
+
+int
+sandbox_open (const struct sandbox_config *cfg, const struct pod *pod,
+              struct sandbox **out, berth_error_t *err)
+{
+  const char *run = cfg->run_dir ? cfg->run_dir : SANDBOX_DEFAULT_RUN_DIR;
+  bool host_net = pod->spec.host_network.set && pod->spec.host_network.v;
+  bool share_pid = pod->spec.share_process_namespace.set
+                   && pod->spec.share_process_namespace.v;
+  cleanup_free char *pods = path_join (run, "pods");
+  cleanup_free char *pidline = NULL;
+  struct sandbox *sb = calloc (1, sizeof *sb);
+
+  if (sb == NULL)
+    abort ();
+  sb->uid = sandbox_pod_uid (pod);
+  sb->hostname = etc_files_pod_hostname (pod);
+  if (sb->uid == NULL || sb->hostname == NULL)
+    abort ();
+  sb->dir = path_join (pods, sb->uid);
+  sb->shm_dir = path_join (sb->dir, "shm");
+  sb->hosts_path = path_join (sb->dir, "hosts");
+  sb->hostname_path = path_join (sb->dir, "hostname");
+  sb->resolv_path = path_join (sb->dir, "resolv.conf");
+  sb->ipc_ns = path_join (sb->dir, "ns/ipc");
+  if (!host_net)
+    {
+      sb->net_ns = path_join (sb->dir, "ns/net");
+      sb->uts_ns = path_join (sb->dir, "ns/uts");
+    }
+  if (share_pid)
+    {
+      sb->pid_ns = path_join (sb->dir, "ns/pid");
+      pidline = read_first_line (sb->dir, "reaper.pid");
+      sb->reaper = pidline ? (pid_t)atoi (pidline) : 0;
+    }
+  if (!uid_is_safe (sb->uid) || !is_ns_file (sb->ipc_ns)
+      || (sb->net_ns && !is_ns_file (sb->net_ns))
+      || (sb->uts_ns && !is_ns_file (sb->uts_ns))
+      || (sb->pid_ns
+          && (!is_ns_file (sb->pid_ns) || sb->reaper <= 1
+              || kill (sb->reaper, 0) < 0)))
+    {
+      berth_error_make (err, ENOENT, "pod sandbox %s is gone", sb->dir);
+      sandbox_free (sb);
+      return -1;
+    }
+  sb->ip = read_first_line (sb->dir, "ip");
+  *out = sb;
+  return 0;
 }

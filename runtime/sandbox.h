@@ -10,6 +10,7 @@
  *   pods/<uid>/shm                     tmpfs, 64Mi, the pod's /dev/shm
  *   pods/<uid>/hosts, hostname, resolv.conf
  *   pods/<uid>/reaper.pid              PID 1 of the pod's PID namespace
+ *   pods/<uid>/ip                      the pod IP from CNI, when it has one
  *   pods/<uid>/volumes/                volumes_setup (POD_DIR = dir)
  *   cni-cache/<uid>.json               the CNI ADD, for DEL after a restart
  *
@@ -60,6 +61,11 @@ struct sandbox
  * down (CNI DEL included) before returning. */
 int sandbox_create (const struct sandbox_config *cfg, const struct pod *pod,
                     struct sandbox **out, berth_error_t *err);
+
+/* The sandbox of POD as sandbox_create left it, for an agent that
+ * restarted: -ENOENT when its namespaces are gone (a reboot). */
+int sandbox_open (const struct sandbox_config *cfg, const struct pod *pod,
+                  struct sandbox **out, berth_error_t *err);
 
 /* Tear down the sandbox of the pod with UID: CNI DEL (always, from the
  * cached ADD), kill the reaper, unmount and remove the namespace files, the
