@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -192,6 +193,28 @@ init_namespaces_and_stdio (const struct container_spec *spec, int out_fd,
   return 0;
 }
 
+/* What a container gets under containerd's CRI plugin: it removes the OCI
+ * default rlimits (containerd/cri#515, WithoutDefaultSecuritySettings), so
+ * the container inherits containerd's own, which containerd.service sets:
+ * LimitNPROC and LimitCORE infinity, and since containerd 2.0 (#8924) no
+ * LimitNOFILE, hence systemd's default 1024 soft, 524288 hard.  berth sets
+ * them instead of passing on whatever its caller had. */
+static const struct security_rlimit default_rlimits[] = {
+  { RLIMIT_NOFILE, 1024, 524288 },
+  { RLIMIT_NPROC, RLIM_INFINITY, RLIM_INFINITY },
+  { RLIMIT_CORE, RLIM_INFINITY, RLIM_INFINITY },
+};
+
+static int
+apply_rlimits (const struct container_spec *spec, berth_error_t *err)
+{
+  if (spec->rlimits != NULL)
+    return security_apply_rlimits (spec->rlimits, spec->rlimits_len, err);
+  return security_apply_rlimits (
+      default_rlimits, sizeof (default_rlimits) / sizeof (default_rlimits[0]),
+      err);
+}
+
 static int
 init_steps (const struct container_spec *spec, int out_fd, int err_fd,
             berth_error_t *err)
@@ -234,7 +257,7 @@ init_steps (const struct container_spec *spec, int out_fd, int err_fd,
     return berth_error_sys (err, errno, "chdir to working dir %s",
                             spec->cwd ? spec->cwd : "/");
   if (find_exec (spec->argv[0], spec->envp, &exe, err) < 0
-      || security_apply_rlimits (spec->rlimits, spec->rlimits_len, err) < 0)
+      || apply_rlimits (spec, err) < 0)
     return -1;
   /* Without no_new_privs the filter needs CAP_SYS_ADMIN: load it while
    * the capabilities are still all there (runc does the same). */

@@ -74,13 +74,16 @@ struct container_spec
   const char *termination_path; /* NULL: /dev/termination-log */
   bool termination_fallback_to_logs;
 
-  const struct security_rlimit *rlimits;
+  const struct security_rlimit *rlimits; /* NULL: containerd's (RLIMIT_NOFILE
+                                            1024:524288, container.c) */
   size_t rlimits_len;
   const char *cgroup_dir; /* joined before exec, or NULL */
   bool oom_score_adj_set;
   int oom_score_adj;
 
   const char *log_path; /* the CRI log file (parent dirs are made) */
+  int64_t log_max_size; /* rotate at this size (<= 0: never), logrotate.h */
+  int log_max_files;    /* rotated files kept, with the current one */
   int stop_signal;      /* 0: SIGTERM */
 };
 

@@ -58,7 +58,14 @@ crilog_stream_init (struct crilog_stream *s, const char *name, int log_fd)
 {
   s->name = name;
   s->log_fd = log_fd;
+  s->rot = NULL;
   s->len = 0;
+}
+
+void
+crilog_stream_set_rotation (struct crilog_stream *s, struct logrotate *rot)
+{
+  s->rot = rot;
 }
 
 static int
@@ -87,7 +94,11 @@ emit (struct crilog_stream *s, const char *text, size_t len, bool partial,
 
   clock_gettime (CLOCK_REALTIME, &ts);
   line = crilog_format_line (&ts, s->name, partial, text, len, &n);
-  return write_all (s->log_fd, line, n, err);
+  if (s->rot == NULL)
+    return write_all (s->log_fd, line, n, err);
+  if (write_all (s->rot->fd, line, n, err) < 0)
+    return -1;
+  return logrotate_wrote (s->rot, n, err);
 }
 
 int

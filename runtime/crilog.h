@@ -5,7 +5,8 @@
  * F ends a line, P is a piece of a line longer than CRILOG_MAX_LINE or the
  * unterminated tail at end of stream.  Also the kubelet's read side needed
  * by the monitor: the text of the last lines of a log, for the termination
- * message's FallbackToLogsOnError.  Knows nothing of pipes or processes.
+ * message's FallbackToLogsOnError.  Knows nothing of pipes or processes;
+ * rotation is logrotate.h's.
  */
 #ifndef BERTH_CRILOG_H
 #define BERTH_CRILOG_H
@@ -15,6 +16,7 @@
 #include <time.h>
 
 #include "error.h"
+#include "logrotate.h"
 
 /* containerd's maximum line before it splits into P lines (16 KiB). */
 #define CRILOG_MAX_LINE 16384
@@ -33,13 +35,18 @@ char *crilog_format_line (const struct timespec *ts, const char *stream,
 /* A stream being split into lines: feed it what a pipe gives. */
 struct crilog_stream
 {
-  const char *name; /* "stdout" or "stderr" */
-  int log_fd;       /* where lines go (O_APPEND) */
+  const char *name;      /* "stdout" or "stderr" */
+  int log_fd;            /* where lines go (O_APPEND) */
+  struct logrotate *rot; /* or there, rotated when full (NULL: log_fd) */
   size_t len;
   char buf[CRILOG_MAX_LINE];
 };
 
 void crilog_stream_init (struct crilog_stream *s, const char *name, int log_fd);
+/* Write into ROT's current file instead of log_fd, rotating it when full
+ * (the streams of one container share one ROT). */
+void crilog_stream_set_rotation (struct crilog_stream *s,
+                                 struct logrotate *rot);
 int crilog_stream_feed (struct crilog_stream *s, const char *data, size_t len,
                         berth_error_t *err);
 /* At end of stream: an unterminated tail becomes a P line. */

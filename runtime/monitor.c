@@ -175,28 +175,6 @@ write_pid_file (const char *dir, const char *name, pid_t pid)
   close (fd);
 }
 
-static int
-open_log (const char *path, berth_error_t *err)
-{
-  cleanup_free char *dir = strdup (path);
-  char *s;
-  int fd;
-
-  if (dir == NULL)
-    abort ();
-  for (s = dir + 1; *s; s++)
-    if (*s == '/')
-      {
-        *s = '\0';
-        mkdir (dir, 0755);
-        *s = '/';
-      }
-  fd = open (path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-  if (fd < 0)
-    return berth_error_sys (err, errno, "open log %s", path);
-  return fd;
-}
-
 /* The termination message as the kubelet computes it. */
 static char *
 termination_message (const struct container_spec *spec, int exit_code)
@@ -240,6 +218,7 @@ struct relay
 {
   int fd[2];
   struct crilog_stream s[2];
+  struct logrotate log;
 };
 
 /* Read what is there; returns the number of pipes still open. */
@@ -448,7 +427,7 @@ monitor_run (const struct container_spec *spec, int sync_fd)
   struct container_status st = { 0 };
   berth_error_t err = NULL;
   struct relay r;
-  int pipes[2][2], report[2], log_fd, sigfd, i;
+  int pipes[2][2], report[2], sigfd, i;
   char buf[4096], ok[64];
   sigset_t mask, old;
   ssize_t n, got = 0;
@@ -457,8 +436,9 @@ monitor_run (const struct container_spec *spec, int sync_fd)
   st.monitor_pid = getpid ();
   st.stop_signal = spec->stop_signal;
   st.state = CONTAINER_CREATED;
-  log_fd = open_log (spec->log_path, &err);
-  if (log_fd < 0)
+  if (logrotate_open (&r.log, spec->log_path, spec->log_max_size,
+                      spec->log_max_files, &err)
+      < 0)
     report_start_error (spec, &st, sync_fd, berth_error_msg (&err));
   sigemptyset (&mask);
   sigaddset (&mask, SIGCHLD);
@@ -499,7 +479,8 @@ monitor_run (const struct container_spec *spec, int sync_fd)
   for (i = 0; i < 2; i++)
     {
       r.fd[i] = pipes[i][0];
-      crilog_stream_init (&r.s[i], i == 0 ? "stdout" : "stderr", log_fd);
+      crilog_stream_init (&r.s[i], i == 0 ? "stdout" : "stderr", r.log.fd);
+      crilog_stream_set_rotation (&r.s[i], &r.log);
     }
   monitor_loop (spec, &st, &r, sigfd);
 }
