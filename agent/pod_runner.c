@@ -15,6 +15,7 @@
 #include "fsutil.h"
 #include "codec.h"
 #include "command.h"
+#include "logrotate.h"
 #include "oom_watch.h"
 #include "qos.h"
 #include "volumes.h"
@@ -515,6 +516,12 @@ start_container (struct pod_runner *r, struct runner_container *c)
   spec.oom_score_adj_set = r->cfg->cgroups != NULL;
   spec.oom_score_adj = adj;
   spec.log_path = logp;
+  spec.log_max_size = r->cfg->container_log_max_size
+                          ? r->cfg->container_log_max_size
+                          : LOGROTATE_DEFAULT_MAX_SIZE;
+  spec.log_max_files = r->cfg->container_log_max_files
+                           ? r->cfg->container_log_max_files
+                           : LOGROTATE_DEFAULT_MAX_FILES;
 
   emit (r, "Normal", "Created", ctr->name, "Created container: %s", ctr->name);
   if (container_start (&spec, &pid, &err) < 0)
@@ -580,6 +587,7 @@ record_exit (struct pod_runner *r, struct runner_container *c,
   a->exit_code = c->now.st.exit_code;
   a->backoff_ms = c->last_wait_ms;
   a->reason = xstrdup (c->now.reason);
+  a->message = st->message ? xstrdup (st->message) : NULL;
   a->started_at = st->started_at ? xstrdup (st->started_at) : NULL;
   a->finished_at = st->finished_at ? xstrdup (st->finished_at) : NULL;
 }
@@ -973,6 +981,7 @@ pod_runner_free (struct pod_runner *r)
       for (size_t k = 0; k < c->n_attempts; k++)
         {
           free (c->attempts[k].reason);
+          free (c->attempts[k].message);
           free (c->attempts[k].started_at);
           free (c->attempts[k].finished_at);
         }

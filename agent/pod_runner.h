@@ -37,6 +37,10 @@ struct runner_config
   struct image_store *images;
   bool seccomp_unconfined_default; /* the kubelet's default without
                                       --seccomp-default */
+  /* The kubelet's containerLogMaxSize (bytes; 0: its 10Mi default, < 0:
+   * no rotation) and containerLogMaxFiles (0: its default 5). */
+  int64_t container_log_max_size;
+  int container_log_max_files;
   /* ConfigMaps and Secrets the pod may reference, by namespace/name. */
   const struct config_map *const *config_maps;
   size_t n_config_maps;
@@ -54,6 +58,7 @@ struct runner_attempt
 {
   int exit_code;
   char *reason; /* Completed, Error, OOMKilled, StartError */
+  char *message; /* the termination message, or NULL */
   char *started_at, *finished_at;
   int64_t backoff_ms; /* how long its start waited after the previous exit */
 };
