@@ -21,6 +21,7 @@
 #include "gostr.h"
 #include "manifest.h"
 #include "pod_runner.h"
+#include "quantity.h"
 #include "run_report.h"
 
 #define MAX_PODS 64
@@ -70,6 +71,10 @@ usage (FILE *f)
       "      --cni-conf-dir DIR       CNI configs (/etc/berth/net.d)\n"
       "      --cni-bin-dir DIR        CNI plugins (/usr/lib/cni)\n"
       "      --pod-cidr CIDR          default network (10.88.0.0/16)\n"
+      "      --container-log-max-size Q  rotate a container's log at this\n"
+      "                               size (10Mi; 0 or less: never)\n"
+      "      --container-log-max-files N  log files kept per container,\n"
+      "                               the current one included (5)\n"
       "      --seccomp-default=false  Unconfined without a seccompProfile,\n"
       "                               as the kubelet without "
       "--seccomp-default\n"
@@ -105,6 +110,42 @@ node_capacity (struct cgroup_node_config *node)
     node->memory_capacity = (int64_t)si.totalram * si.mem_unit;
 }
 
+/* --container-log-max-size (a quantity, as the kubelet's flag) or
+ * --container-log-max-files (more than 1). */
+static int
+parse_log_limit (bool size, const char *arg, struct runner_config *cfg)
+{
+  berth_error_t err = NULL;
+  struct quantity q;
+  int64_t v = 0;
+  char *end;
+
+  if (size)
+    {
+      if (quantity_parse (arg, &q, &err) < 0
+          || quantity_value (&q, &v, &err) < 0)
+        {
+          fprintf (stderr, "berth run: --container-log-max-size %s: %s\n", arg,
+                   berth_error_msg (&err));
+          berth_error_release (&err);
+          return -1;
+        }
+      cfg->container_log_max_size = v ? v : -1;
+      return 0;
+    }
+  v = strtoll (arg, &end, 10);
+  if (*arg == '\0' || *end != '\0' || v < 2 || v > 1000000)
+    {
+      fprintf (stderr,
+               "berth run: --container-log-max-files %s: must be a number "
+               "greater than 1\n",
+               arg);
+      return -1;
+    }
+  cfg->container_log_max_files = (int)v;
+  return 0;
+}
+
 static int
 parse_opts (int argc, char **argv, struct run_opts *o)
 {
@@ -121,6 +162,8 @@ parse_opts (int argc, char **argv, struct run_opts *o)
     OPT_CNI_BIN,
     OPT_POD_CIDR,
     OPT_SECCOMP_DEFAULT,
+    OPT_LOG_MAX_SIZE,
+    OPT_LOG_MAX_FILES,
   };
   static const struct option options[] = {
     { "filename", required_argument, NULL, 'f' },
@@ -136,6 +179,8 @@ parse_opts (int argc, char **argv, struct run_opts *o)
     { "cni-bin-dir", required_argument, NULL, OPT_CNI_BIN },
     { "pod-cidr", required_argument, NULL, OPT_POD_CIDR },
     { "seccomp-default", required_argument, NULL, OPT_SECCOMP_DEFAULT },
+    { "container-log-max-size", required_argument, NULL, OPT_LOG_MAX_SIZE },
+    { "container-log-max-files", required_argument, NULL, OPT_LOG_MAX_FILES },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
@@ -199,6 +244,11 @@ parse_opts (int argc, char **argv, struct run_opts *o)
         break;
       case OPT_SECCOMP_DEFAULT:
         o->cfg.seccomp_unconfined_default = strcmp (optarg, "false") == 0;
+        break;
+      case OPT_LOG_MAX_SIZE:
+      case OPT_LOG_MAX_FILES:
+        if (parse_log_limit (c == OPT_LOG_MAX_SIZE, optarg, &o->cfg) < 0)
+          return 2;
         break;
       case 'h':
         usage (stdout);

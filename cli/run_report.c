@@ -130,6 +130,24 @@ run_report_live (FILE *out, const struct pod_runner *r, struct run_watch *w,
   fflush (out);
 }
 
+/* A termination message under its attempt, each line indented, without
+ * its final newline. */
+static void
+print_message (FILE *out, const char *msg)
+{
+  size_t len = strlen (msg);
+  while (len > 0 && msg[len - 1] == '\n')
+    len--;
+  fprintf (out, "      message: ");
+  for (size_t i = 0; i < len; i++)
+    {
+      fputc (msg[i], out);
+      if (msg[i] == '\n')
+        fprintf (out, "               ");
+    }
+  fputc ('\n', out);
+}
+
 void
 run_report_text (FILE *out, const struct pod_runner *r, const char *ending)
 {
@@ -159,6 +177,8 @@ run_report_text (FILE *out, const struct pod_runner *r, const char *ending)
             fprintf (out, " (started %.1f s after the previous exit)",
                      (double)c->attempts[k].backoff_ms / 1000.0);
           fputc ('\n', out);
+          if (c->attempts[k].message)
+            print_message (out, c->attempts[k].message);
         }
       fprintf (out, "    restarts: %d\n", c->restart_count);
       if (c->cgroup_dir == NULL)
@@ -213,6 +233,8 @@ run_report_json (const struct pod_runner *r, const char *ending)
           node_map_set_int (a, "exitCode", c->attempts[k].exit_code);
           node_map_set_str (a, "reason", c->attempts[k].reason);
           node_map_set_int (a, "backOffMs", c->attempts[k].backoff_ms);
+          if (c->attempts[k].message)
+            node_map_set_str (a, "message", c->attempts[k].message);
           if (c->attempts[k].started_at)
             node_map_set_str (a, "startedAt", c->attempts[k].started_at);
           if (c->attempts[k].finished_at)
