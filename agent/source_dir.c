@@ -2,7 +2,6 @@
 #include "source_dir.h"
 
 #include <dirent.h>
-#include <stdarg.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -14,79 +13,11 @@
 
 #include "cleanup.h"
 #include "codec.h"
-
-#define SOURCE_MAX_BYTES (10 * 1024 * 1024)
+#include "source_set.h"
 
 #define SOURCE_INOTIFY_MASK                                                    \
   (IN_CREATE | IN_DELETE | IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM        \
    | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF)
-
-static void file_event (struct source_dir *d, const char *fmt, ...)
-    __attribute__ ((format (printf, 2, 3)));
-
-/* A problem with a whole file: an event about the node, as the kubelet
- * reports what it cannot attach to a pod. */
-static void
-file_event (struct source_dir *d, const char *fmt, ...)
-{
-  cleanup_free char *msg = NULL;
-  va_list ap;
-  va_start (ap, fmt);
-  if (vasprintf (&msg, fmt, ap) < 0)
-    abort ();
-  va_end (ap);
-  store_event (d->store, "Warning", "FailedToLoad", "Node", NULL, d->node_name,
-               NULL, msg);
-}
-
-static void
-append_msg (char **buf, const char *s)
-{
-  char *n = NULL;
-  if (asprintf (&n, "%s%s%s", *buf ? *buf : "", *buf ? "; " : "", s) < 0)
-    abort ();
-  free (*buf);
-  *buf = n;
-}
-
-/* One event per invalid object, all its errors in the message. */
-static void
-object_event (struct source_dir *d, const char *path, const struct object *o)
-{
-  cleanup_free char *msg = NULL;
-  cleanup_free char *name = NULL;
-  const char *kind = o->info ? o->info->kind : NULL;
-  const char *ns = object_namespace (o);
-
-  for (size_t i = 0; i < o->diags.len; i++)
-    {
-      const struct diag *g = &o->diags.items[i];
-      cleanup_free char *line = NULL;
-      const char *pre = o->path_prefix;
-      if (g->level != DIAG_ERROR)
-        continue;
-      if (asprintf (&line, "%s: %s%s%s%s%s", path, pre,
-                    *pre && *g->path ? "." : "", g->path,
-                    *pre || *g->path ? ": " : "", g->msg)
-          < 0)
-        abort ();
-      append_msg (&msg, line);
-    }
-  if (kind && *object_name (o))
-    {
-      if (o->info->id == KIND_POD)
-        {
-          if (asprintf (&name, "%s-%s", object_name (o), d->node_name) < 0)
-            abort ();
-        }
-      else
-        name = xstrdup (object_name (o));
-      store_event (d->store, "Warning", "FailedToLoad", kind, ns, name, NULL,
-                   msg ? msg : "invalid object");
-    }
-  else
-    file_event (d, "%s", msg ? msg : "invalid object");
-}
 
 static uint64_t
 fnv1a (const char *buf, size_t len)
@@ -109,116 +40,23 @@ source_of (const char *path)
   return s;
 }
 
-struct source_key
-{
-  const struct kind_info *kind;
-  char *ns; /* NULL for cluster-scoped kinds */
-  char *name;
-};
-
-static bool
-key_matches (const struct source_key *k, const struct object *o)
-{
-  const char *ns = object_namespace (o);
-  return k->kind == o->info && strcmp (k->name, object_name (o)) == 0
-         && (!o->info->namespaced || strcmp (k->ns, ns) == 0);
-}
-
-/* Remove the objects of SOURCE that KEEP (N keys) does not name. */
+/* A static pod from a file: the kubelet's applyDefaults for a file. */
 static void
-remove_stale (struct source_dir *d, const char *source,
-              const struct source_key *keep, size_t n)
+file_pod_defaults (struct object *pod, const struct source_set *set)
 {
-  for (size_t i = 0; i < d->store->len;)
-    {
-      struct store_entry *e = d->store->items[i], *removed = NULL;
-      const struct object *o = e->obj;
-      bool kept = false;
-      berth_error_t err = NULL;
-      cleanup_free char *ns = NULL, *name = NULL;
-      for (size_t j = 0; j < n && !kept; j++)
-        kept = key_matches (&keep[j], o);
-      if (kept || strcmp (e->source, source) != 0)
-        {
-          i++;
-          continue;
-        }
-      ns = object_namespace (o) ? xstrdup (object_namespace (o)) : NULL;
-      name = xstrdup (object_name (o));
-      if (store_delete (d->store, o->info, ns, name, &removed, &err) < 0)
-        berth_error_release (&err);
-      if (removed == NULL && i < d->store->len && d->store->items[i] == e)
-        i++; /* a pod being terminated gracefully: stays until stopped */
-      store_entry_free (removed);
-    }
-}
-
-/* Keep config.seen of the stored pod when it is the same pod, so that a
- * rescan of an unchanged pod is no change. */
-static void
-keep_seen (struct source_dir *d, struct object *o)
-{
-  struct object_meta *m = object_meta (o);
-  struct store_entry *e
-      = store_get (d->store, o->info, object_namespace (o), object_name (o));
-  const char *seen;
-  if (e == NULL || m->uid == NULL || object_meta (e->obj)->uid == NULL
-      || strcmp (m->uid, object_meta (e->obj)->uid) != 0)
-    return;
-  seen = strmap_get (&object_meta (e->obj)->annotations,
-                     "kubernetes.io/config.seen");
-  if (seen)
-    strmap_set (&m->annotations, "kubernetes.io/config.seen", seen);
+  store_static_pod_defaults (pod, set->node_name, set->where, loop_wall_ms ());
 }
 
 static void
 apply_manifest (struct source_dir *d, const char *path, struct manifest *m)
 {
   cleanup_free char *source = source_of (path);
-  cleanup_free struct source_key *keys = NULL;
-  bool all_valid = true;
-  size_t n = 0;
-
-  for (size_t i = 0; i < m->diags.len; i++)
-    file_event (d, "%s: %s", path, m->diags.items[i].msg);
-  if (m->diags.len > 0)
-    return; /* unreadable: keep what the file gave before */
-  keys = xcalloc (m->len + 1, sizeof (*keys));
-  for (size_t i = 0; i < m->len; i++)
-    {
-      struct object *o = m->objects[i];
-      enum store_result res;
-      berth_error_t err = NULL;
-      if (!object_is_valid (o))
-        {
-          object_event (d, path, o);
-          all_valid = false;
-          continue;
-        }
-      if (o->info->id == KIND_POD)
-        {
-          store_static_pod_defaults (o, d->node_name, path, loop_wall_ms ());
-          keep_seen (d, o);
-        }
-      keys[n].kind = o->info;
-      keys[n].ns = object_namespace (o) ? xstrdup (object_namespace (o)) : NULL;
-      keys[n++].name = xstrdup (object_name (o));
-      m->objects[i] = NULL;
-      if (store_apply (d->store, o, source, STORE_UPSERT, NULL, &res, NULL,
-                       &err)
-          < 0)
-        {
-          file_event (d, "%s: %s", path, berth_error_msg (&err));
-          berth_error_release (&err);
-        }
-    }
-  if (all_valid)
-    remove_stale (d, source, keys, n);
-  for (size_t i = 0; i < n; i++)
-    {
-      free (keys[i].ns);
-      free (keys[i].name);
-    }
+  struct source_set set = { .store = d->store,
+                            .node_name = d->node_name,
+                            .source = source,
+                            .where = path,
+                            .pod_defaults = file_pod_defaults };
+  source_set_apply (&set, m, NULL);
 }
 
 static struct source_file *
@@ -289,7 +127,7 @@ scan_file (struct source_dir *d, int dirfd, const char *name)
   fd = openat (dirfd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0 || fstat (fd, &st) < 0)
     {
-      file_event (d, "%s: %s", path, strerror (errno));
+      source_event (d->store, d->node_name, "%s: %s", path, strerror (errno));
       return;
     }
   if (!S_ISREG (st.st_mode))
@@ -308,14 +146,15 @@ scan_file (struct source_dir *d, int dirfd, const char *name)
   if (st.st_size > SOURCE_MAX_BYTES)
     {
       f->hash = 0;
-      file_event (d,
-                  "%s: file is %lld bytes, larger than the limit of %d bytes",
-                  path, (long long)st.st_size, SOURCE_MAX_BYTES);
+      source_event (d->store, d->node_name,
+                    "%s: file is %lld bytes, larger than the limit of %d bytes",
+                    path, (long long)st.st_size, SOURCE_MAX_BYTES);
       return;
     }
   if (read_fd (fd, (size_t)st.st_size, &buf, &len) < 0)
     {
-      file_event (d, "%s: read: %s", path, strerror (errno));
+      source_event (d->store, d->node_name, "%s: read: %s", path,
+                    strerror (errno));
       return;
     }
   h = fnv1a (buf, len);
@@ -358,7 +197,7 @@ remove_vanished (struct source_dir *d)
           continue;
         }
       source = xstrdup (e->source);
-      remove_stale (d, source, NULL, 0);
+      source_set_clear (d->store, source);
       i = 0; /* the array changed under us */
     }
 }

@@ -8,12 +8,12 @@
  * objects, a removed file removes them.
  *
  * Bad input never touches good objects: a file that cannot be read or
- * parsed, or that is larger than 10 MB, keeps every object it produced
+ * parsed, or that is larger than 10 MiB, keeps every object it produced
  * before; in a file with an invalid object the valid objects are applied
- * and nothing from that file is removed (the previous good version of the
- * invalid one stays, so that a typo in a file never deletes a running pod).
- * Each problem is a Warning event (reason FailedToLoad) naming the file
- * and the field path. */
+ * and nothing from that file is removed (source_set.h: the previous good
+ * version of the invalid one stays, so that a typo in a file never deletes
+ * a running pod).  Each problem is a Warning event (reason FailedToLoad)
+ * naming the file and the field path. */
 #ifndef BERTH_SOURCE_DIR_H
 #define BERTH_SOURCE_DIR_H
 
