@@ -533,6 +533,7 @@ start_container (struct pod_runner *r, struct runner_container *c)
       goto out;
     }
   c->now.st.state = CSTATE_RUNNING;
+  c->probe_ready = c->probe_started = false;
   set_str (&c->now.waiting_reason, NULL);
   set_str (&c->now.waiting_message, NULL);
   emit (r, "Normal", "Started", ctr->name, "Started container %s", ctr->name);
@@ -737,6 +738,12 @@ pod_runner_sync (struct pod_runner *r, int64_t now, int64_t *next_ms,
     return 0;
   for (size_t i = 0; i < r->n; i++)
     collect (r, &r->c[i]);
+  if (r->stopping)
+    {
+      /* being killed: exits are recorded, nothing is restarted */
+      update_phase (r);
+      return 0;
+    }
   if (sync_init (r, now, next_ms))
     for (size_t i = 0; i < r->n; i++)
       {
@@ -780,7 +787,9 @@ admit (struct pod_runner *r)
   berth_error_t err = NULL;
   if (r->cfg->cgroups == NULL)
     return 0;
-  if (cgroup_admit (&r->pod->spec, NULL, 0, &r->cfg->node, &adm, &err) < 0)
+  if (cgroup_admit (&r->pod->spec, r->cfg->admitted, r->cfg->n_admitted,
+                    &r->cfg->node, &adm, &err)
+      < 0)
     {
       set_str (&r->reason, "UnexpectedAdmissionError");
       set_str (&r->message, berth_error_msg (&err));
@@ -811,13 +820,11 @@ fail_setup (struct pod_runner *r, const char *reason, berth_error_t *err)
   r->terminal = true;
 }
 
-int
-pod_runner_start (struct pod_runner *r, const struct runner_config *cfg,
-                  const struct pod *pod, berth_error_t *err)
+void
+pod_runner_init (struct pod_runner *r, const struct runner_config *cfg,
+                 const struct pod *pod)
 {
   const struct pod_spec *ps = &pod->spec;
-  struct volumes_lookup lookup = { find_config_map, find_secret, (void *)cfg };
-  berth_error_t e = NULL;
   size_t k = 0;
 
   memset (r, 0, sizeof (*r));
@@ -847,9 +854,21 @@ pod_runner_start (struct pod_runner *r, const struct runner_config *cfg,
                                                 ? "PodInitializing"
                                                 : "ContainerCreating");
     }
+}
+
+int
+pod_runner_setup (struct pod_runner *r, bool adopt, berth_error_t *err)
+{
+  const struct runner_config *cfg = r->cfg;
+  const struct pod *pod = r->pod;
+  const struct pod_spec *ps = &pod->spec;
+  struct volumes_lookup lookup = { find_config_map, find_secret, (void *)cfg };
+  berth_error_t e = NULL;
+
   if (fs_mkdir_p (r->dir, 0700, err) < 0)
     return -1;
-  if (admit (r) < 0)
+  /* an adopted pod was admitted by the agent that started it */
+  if (!adopt && admit (r) < 0)
     return 0;
   if (cfg->cgroups
       && (cgroup_values_for_pod (ps, &cfg->node, &r->cv, &e) < 0
@@ -860,19 +879,66 @@ pod_runner_start (struct pod_runner *r, const struct runner_config *cfg,
       return 0;
     }
   r->pod_cgroup = cfg->cgroups != NULL;
-  if (sandbox_create (&cfg->sandbox, pod, &r->sandbox, &e) < 0)
+  r->sandbox_adopted
+      = adopt && sandbox_open (&cfg->sandbox, pod, &r->sandbox, &e) == 0;
+  berth_error_release (&e);
+  if (!r->sandbox_adopted)
     {
-      fail_setup (r, "FailedCreatePodSandBox", &e);
-      return 0;
+      if (adopt)
+        {
+          /* a reboot: the old sandbox's leftovers go before a new one */
+          if (sandbox_destroy (&cfg->sandbox, r->uid, &e) < 0)
+            berth_error_release (&e);
+          pod_runner_mark_lost (r);
+        }
+      if (sandbox_create (&cfg->sandbox, pod, &r->sandbox, &e) < 0)
+        {
+          fail_setup (r, "FailedCreatePodSandBox", &e);
+          return 0;
+        }
+      if (r->sandbox->warning)
+        emit (r, "Warning", "NetworkNotReady", "", "%s", r->sandbox->warning);
     }
-  if (r->sandbox->warning)
-    emit (r, "Warning", "NetworkNotReady", "", "%s", r->sandbox->warning);
   if (volumes_setup (r->dir, pod, &lookup, &r->vols, &e) < 0)
     {
       fail_setup (r, "FailedMount", &e);
       return 0;
     }
+  /* adopted running containers: their cgroup and OOM watch again */
+  for (size_t i = 0; adopt && i < r->n; i++)
+    if (r->c[i].now.st.state == CSTATE_RUNNING
+        && ensure_cgroup (r, &r->c[i], &e) < 0)
+      berth_error_release (&e);
   return 0;
+}
+
+int
+pod_runner_start (struct pod_runner *r, const struct runner_config *cfg,
+                  const struct pod *pod, berth_error_t *err)
+{
+  pod_runner_init (r, cfg, pod);
+  return pod_runner_setup (r, false, err);
+}
+
+void
+pod_runner_mark_lost (struct pod_runner *r)
+{
+  for (size_t i = 0; i < r->n; i++)
+    {
+      struct runner_container *c = &r->c[i];
+      struct container_status st = { 0 };
+      cleanup_free char *started = NULL;
+      if (c->now.st.state != CSTATE_RUNNING)
+        continue;
+      started = c->now.started_at ? xstrdup (c->now.started_at) : NULL;
+      /* what containerd reports for a container whose shim is gone */
+      st.state = CONTAINER_EXITED;
+      st.exit_code_set = true;
+      st.exit_code = 255;
+      st.reason = (char *)"Unknown";
+      st.started_at = started;
+      record_exit (r, c, &st);
+    }
 }
 
 void

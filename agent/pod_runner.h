@@ -46,6 +46,10 @@ struct runner_config
   size_t n_config_maps;
   const struct secret *const *secrets;
   size_t n_secrets;
+  /* The pods already admitted on the node, for admission (the kubelet's
+   * canAdmitPod sums their requests). */
+  const struct pod_spec *const *admitted;
+  size_t n_admitted;
   /* Called for every event (kubelet-like reasons: Pulled, Created,
    * Started, Killing, BackOff, OOMKilling, Failed...). */
   void (*event) (void *ctx, const char *type, const char *reason,
@@ -57,7 +61,7 @@ struct runner_config
 struct runner_attempt
 {
   int exit_code;
-  char *reason; /* Completed, Error, OOMKilled, StartError */
+  char *reason;  /* Completed, Error, OOMKilled, StartError */
   char *message; /* the termination message, or NULL */
   char *started_at, *finished_at;
   int64_t backoff_ms; /* how long its start waited after the previous exit */
@@ -88,6 +92,9 @@ struct runner_container
   uint64_t attempt_oom_kills; /* in the current attempt */
   struct oom_watch *oom;
   struct image_info *image;
+  /* Probe results of the current instance (the prober sets them; reset
+   * at each start): Ready and Started as the kubelet reports them. */
+  bool probe_ready, probe_started;
   /* Accounting of the current cgroup, refreshed by pod_runner_sample. */
   struct cgroup_stats stats;
   uint64_t cpu_usec_total, throttled_periods_total, periods_total;
@@ -111,6 +118,8 @@ struct pod_runner
   enum pod_phase phase;
   char *reason, *message; /* a pod-level failure (admission, sandbox) */
   bool terminal;
+  bool stopping;        /* being killed: no restarts (the pod is deleted) */
+  bool sandbox_adopted; /* pod_runner_setup found the sandbox running */
 };
 
 /* Admit the pod, create its sandbox, volumes and cgroups.  A failure is
@@ -119,6 +128,17 @@ struct pod_runner
  * up at all. */
 int pod_runner_start (struct pod_runner *r, const struct runner_config *cfg,
                       const struct pod *pod, berth_error_t *err);
+
+/* pod_runner_start in two steps, for an agent that restarted: INIT fills
+ * the runner from the spec (no I/O), the caller restores the state it
+ * saved (pod_runner_state.h), then SETUP with ADOPT re-opens the sandbox,
+ * volumes and cgroups; when the sandbox is gone (a reboot) the containers
+ * that were running are recorded as lost (exit 255, Unknown) and a new
+ * sandbox is made.  Without ADOPT, SETUP admits the pod first. */
+void pod_runner_init (struct pod_runner *r, const struct runner_config *cfg,
+                      const struct pod *pod);
+int pod_runner_setup (struct pod_runner *r, bool adopt, berth_error_t *err);
+void pod_runner_mark_lost (struct pod_runner *r);
 
 /* Collect exits, decide restarts, start what is due.  *NEXT_MS: when to be
  * called again at the latest (a back-off ending), -1 for no deadline. */

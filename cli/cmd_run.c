@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
-#include <sys/sysinfo.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,6 +20,7 @@
 #include "gostr.h"
 #include "manifest.h"
 #include "pod_runner.h"
+#include "pod_worker.h"
 #include "quantity.h"
 #include "run_report.h"
 
@@ -97,17 +97,6 @@ print_event (void *ctx, const char *type, const char *reason,
   fprintf (out, "event: %-7s %-22s %s%s%s\n", type, reason, object,
            *object ? ": " : "", message);
   fflush (out);
-}
-
-static void
-node_capacity (struct cgroup_node_config *node)
-{
-  struct sysinfo si;
-  long cpus = sysconf (_SC_NPROCESSORS_ONLN);
-  cgroup_node_config_init (node);
-  node->cpu_capacity_milli = (cpus > 0 ? cpus : 1) * 1000;
-  if (sysinfo (&si) == 0)
-    node->memory_capacity = (int64_t)si.totalram * si.mem_unit;
 }
 
 /* --container-log-max-size (a quantity, as the kubelet's flag) or
@@ -358,7 +347,7 @@ setup (struct run_opts *o, struct cgroup_fs **cg, struct image_store **images)
   else
     fprintf (stderr, "berth run: resource enforcement is OFF: no cgroup "
                      "limits, no OOM or throttling accounting\n");
-  node_capacity (&o->cfg.node);
+  pod_worker_node_capacity (&o->cfg.node);
   if (image_store_open (o->cfg.root, images, &err) < 0)
     {
       fprintf (stderr, "berth run: %s\n", berth_error_msg (&err));

@@ -1,0 +1,717 @@
+/* pod_worker.c - see pod_worker.h. */
+#include "pod_worker.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sysinfo.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "codec.h"
+#include "manifest.h"
+#include "oom_watch.h"
+#include "pod_runner_state.h"
+#include "pod_status.h"
+
+/* Watchers of one container: its monitor's pidfd, its OOM watch. */
+struct ctr_watch
+{
+  struct worker_pod *wp;
+  struct loop_watcher pid_w, oom_w;
+  int pidfd;
+  char *instance_dir; /* the instance the pidfd is about */
+};
+
+struct worker_pod
+{
+  struct pod_worker *w;
+  char *uid, *ns, *name;
+  struct object *obj; /* private copy: the runner points into it */
+  struct runner_config cfg;
+  struct pod_runner r;
+  struct ctr_watch *watch; /* r.n of them */
+  bool orphan;             /* no longer in the store (a new uid, or gone) */
+  bool killing, sigkilled, torn_down;
+  int64_t kill_deadline_ms;
+  char *saved_state;
+};
+
+static void worker_log (const char *fmt, ...)
+    __attribute__ ((format (printf, 1, 2)));
+
+static void
+worker_log (const char *fmt, ...)
+{
+  va_list ap;
+  fputs ("berth agent: ", stderr);
+  va_start (ap, fmt);
+  vfprintf (stderr, fmt, ap);
+  va_end (ap);
+  fputc ('\n', stderr);
+}
+
+/* ---- the node ---- */
+
+void
+pod_worker_node_capacity (struct cgroup_node_config *node)
+{
+  struct sysinfo si;
+  long cpus = sysconf (_SC_NPROCESSORS_ONLN);
+  cleanup_file FILE *f = fopen ("/proc/sys/kernel/pid_max", "re");
+  long long pid_max = 0;
+
+  cgroup_node_config_init (node);
+  node->cpu_capacity_milli = (cpus > 0 ? cpus : 1) * 1000;
+  if (sysinfo (&si) == 0)
+    node->memory_capacity = (int64_t)si.totalram * si.mem_unit;
+  if (f && fscanf (f, "%lld", &pid_max) == 1 && pid_max > 0)
+    node->pids_capacity = pid_max;
+}
+
+char *
+pod_worker_default_host_ip (void)
+{
+  cleanup_file FILE *f = fopen ("/proc/net/route", "re");
+  char line[512], ifname[IF_NAMESIZE + 1] = "";
+  struct ifaddrs *ifa = NULL;
+  char *ip = NULL;
+
+  while (f && fgets (line, sizeof line, f))
+    {
+      char name[64];
+      unsigned long dest;
+      if (sscanf (line, "%63s %lx", name, &dest) == 2 && dest == 0)
+        {
+          if (strlen (name) < sizeof ifname)
+            memcpy (ifname, name, strlen (name) + 1);
+          break;
+        }
+    }
+  if (getifaddrs (&ifa) < 0)
+    return NULL;
+  for (struct ifaddrs *i = ifa; i && ip == NULL; i = i->ifa_next)
+    {
+      char buf[INET_ADDRSTRLEN];
+      if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET
+          || (i->ifa_flags & IFF_LOOPBACK) || !(i->ifa_flags & IFF_UP))
+        continue;
+      if (*ifname && strcmp (i->ifa_name, ifname) != 0)
+        continue;
+      if (inet_ntop (AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr,
+                     buf, sizeof buf))
+        ip = xstrdup (buf);
+    }
+  freeifaddrs (ifa);
+  return ip;
+}
+
+/* ---- events ---- */
+
+static void
+on_runner_event (void *ctx, const char *type, const char *reason,
+                 const char *object, const char *message)
+{
+  struct worker_pod *wp = ctx;
+  (void)object;
+  store_event (wp->w->cfg.store, type, reason, "Pod", wp->ns, wp->name, wp->uid,
+               message);
+}
+
+/* ---- watchers ---- */
+
+static void
+wake (struct pod_worker *w)
+{
+  if (w->cfg.wake)
+    w->cfg.wake (w->cfg.wake_ctx);
+}
+
+static void
+unwatch_pid (struct ctr_watch *cw)
+{
+  loop_watcher_del (&cw->pid_w);
+  if (cw->pidfd >= 0)
+    close (cw->pidfd);
+  cw->pidfd = -1;
+  free (cw->instance_dir);
+  cw->instance_dir = NULL;
+}
+
+/* The monitor is gone: its status file has the exit. */
+static void
+on_monitor_exit (struct loop *l, struct loop_watcher *w, uint32_t events)
+{
+  struct ctr_watch *cw = w->data;
+  (void)l;
+  (void)events;
+  unwatch_pid (cw);
+  wake (cw->wp->w);
+}
+
+static void
+on_oom_event (struct loop *l, struct loop_watcher *w, uint32_t events)
+{
+  struct ctr_watch *cw = w->data;
+  (void)l;
+  (void)events;
+  pod_runner_sample (&cw->wp->r);
+  wake (cw->wp->w);
+}
+
+static void
+rewatch (struct worker_pod *wp)
+{
+  struct loop *loop = wp->w->cfg.loop;
+  for (size_t i = 0; i < wp->r.n; i++)
+    {
+      struct runner_container *c = &wp->r.c[i];
+      struct ctr_watch *cw = &wp->watch[i];
+      bool want = !wp->torn_down && c->now.st.state == CSTATE_RUNNING
+                  && c->instance_dir;
+      berth_error_t err = NULL;
+
+      if (cw->pidfd >= 0
+          && (!want || strcmp (cw->instance_dir, c->instance_dir) != 0))
+        unwatch_pid (cw);
+      if (want && cw->pidfd < 0)
+        {
+          int fd = container_monitor_pidfd (c->instance_dir, &err);
+          if (fd < 0)
+            {
+              /* exited meanwhile: collect it in the next round */
+              berth_error_release (&err);
+              wake (wp->w);
+            }
+          else if (loop_io_add (loop, &cw->pid_w, fd, EPOLLIN, on_monitor_exit,
+                                cw, &err)
+                   < 0)
+            {
+              worker_log ("%s: watch %s: %s", wp->r.ref, c->spec->name,
+                          berth_error_msg (&err));
+              berth_error_release (&err);
+              close (fd);
+            }
+          else
+            {
+              cw->pidfd = fd;
+              cw->instance_dir = xstrdup (c->instance_dir);
+            }
+        }
+      if (c->oom && !wp->torn_down && !loop_watcher_active (&cw->oom_w)
+          && loop_io_add (loop, &cw->oom_w, oom_watch_fd (c->oom), EPOLLIN,
+                          on_oom_event, cw, &err)
+                 < 0)
+        berth_error_release (&err);
+    }
+}
+
+static void
+unwatch_all (struct worker_pod *wp)
+{
+  for (size_t i = 0; wp->watch && i < wp->r.n; i++)
+    {
+      unwatch_pid (&wp->watch[i]);
+      loop_watcher_del (&wp->watch[i].oom_w);
+    }
+}
+
+/* ---- pods ---- */
+
+static const char *
+meta_ns (const struct object *o)
+{
+  const char *ns = object_namespace (o);
+  return ns ? ns : "default";
+}
+
+static struct worker_pod *
+find_pod (const struct pod_worker *w, const char *uid)
+{
+  for (size_t i = 0; i < w->n; i++)
+    if (!w->pods[i]->orphan && strcmp (w->pods[i]->uid, uid) == 0)
+      return w->pods[i];
+  return NULL;
+}
+
+/* A previous pod of the same name still being killed: a static pod whose
+ * file changed starts again only once the old one is gone. */
+static bool
+predecessor_running (const struct pod_worker *w, const char *ns,
+                     const char *name)
+{
+  for (size_t i = 0; i < w->n; i++)
+    if (w->pods[i]->orphan && !w->pods[i]->torn_down
+        && strcmp (w->pods[i]->ns, ns) == 0
+        && strcmp (w->pods[i]->name, name) == 0)
+      return true;
+  return false;
+}
+
+static void
+worker_pod_free (struct worker_pod *wp)
+{
+  unwatch_all (wp);
+  pod_runner_free (&wp->r);
+  object_free (wp->obj);
+  free (wp->watch);
+  free (wp->uid);
+  free (wp->ns);
+  free (wp->name);
+  free (wp->saved_state);
+  free (wp);
+}
+
+static void
+refresh_refs (struct pod_worker *w, struct worker_pod *wp)
+{
+  wp->cfg.config_maps = w->cms;
+  wp->cfg.n_config_maps = w->n_cms;
+  wp->cfg.secrets = w->secrets;
+  wp->cfg.n_secrets = w->n_secrets;
+  wp->cfg.admitted = w->admitted;
+  wp->cfg.n_admitted = w->n_admitted;
+}
+
+/* Start running the stored pod E: afresh, or adopting what a previous
+ * agent left (runner.json). */
+static struct worker_pod *
+adopt_or_start (struct pod_worker *w, const struct store_entry *e)
+{
+  struct worker_pod *wp = xcalloc (1, sizeof (*wp));
+  struct node *enc = object_encode (e->obj), *saved = NULL;
+  berth_error_t err = NULL;
+  int ret;
+
+  wp->w = w;
+  wp->uid = xstrdup (object_meta (e->obj)->uid);
+  wp->ns = xstrdup (meta_ns (e->obj));
+  wp->name = xstrdup (object_name (e->obj));
+  wp->obj = object_from_node ("<store>", enc, "");
+  node_unref (enc);
+  wp->cfg = w->cfg.runner;
+  wp->cfg.event = on_runner_event;
+  wp->cfg.event_ctx = wp;
+  refresh_refs (w, wp);
+  if (pod_runner_state_load (w->cfg.runner.root, wp->uid, &saved, &err) == 0)
+    {
+      pod_runner_init (&wp->r, &wp->cfg, wp->obj->data);
+      pod_runner_state_restore (&wp->r, saved);
+      node_unref (saved);
+      ret = wp->r.terminal ? 0 : pod_runner_setup (&wp->r, true, &err);
+      wp->torn_down = wp->r.terminal;
+    }
+  else
+    {
+      berth_error_release (&err);
+      ret = pod_runner_start (&wp->r, &wp->cfg, wp->obj->data, &err);
+    }
+  if (ret < 0)
+    {
+      worker_log ("%s: %s", wp->r.ref, berth_error_msg (&err));
+      berth_error_release (&err);
+    }
+  wp->watch = xcalloc (wp->r.n ? wp->r.n : 1, sizeof (*wp->watch));
+  for (size_t i = 0; i < wp->r.n; i++)
+    {
+      wp->watch[i].wp = wp;
+      wp->watch[i].pidfd = -1;
+      wp->watch[i].pid_w.fd = wp->watch[i].oom_w.fd = -1;
+    }
+  if (w->n == w->cap)
+    {
+      w->cap = w->cap ? w->cap * 2 : 16;
+      w->pods = reallocarray (w->pods, w->cap, sizeof (*w->pods));
+      if (w->pods == NULL)
+        abort ();
+    }
+  w->pods[w->n++] = wp;
+  return wp;
+}
+
+/* killPod: the stop signal to every running container now, SIGKILL at
+ * the end of GRACE seconds. */
+static void
+begin_kill (struct worker_pod *wp, int64_t grace, int64_t now)
+{
+  if (wp->killing)
+    return;
+  wp->killing = true;
+  wp->r.stopping = true;
+  wp->kill_deadline_ms = now + (grace > 0 ? grace : 0) * 1000;
+  for (size_t i = 0; i < wp->r.n; i++)
+    {
+      struct runner_container *c = &wp->r.c[i];
+      berth_error_t err = NULL;
+      if (c->now.st.state != CSTATE_RUNNING || c->instance_dir == NULL)
+        continue;
+      char msg[300];
+      snprintf (msg, sizeof msg, "Stopping container %s", c->spec->name);
+      on_runner_event (wp, "Normal", "Killing", c->spec->name, msg);
+      if (container_kill (c->instance_dir, grace > 0 ? 0 : SIGKILL, &err) < 0)
+        {
+          worker_log ("%s: stop %s: %s", wp->r.ref, c->spec->name,
+                      berth_error_msg (&err));
+          berth_error_release (&err);
+        }
+    }
+}
+
+static bool
+any_running (const struct pod_runner *r)
+{
+  for (size_t i = 0; i < r->n; i++)
+    if (r->c[i].now.st.state == CSTATE_RUNNING)
+      return true;
+  return false;
+}
+
+static void
+sigkill_all (struct worker_pod *wp)
+{
+  for (size_t i = 0; i < wp->r.n; i++)
+    {
+      struct runner_container *c = &wp->r.c[i];
+      berth_error_t err = NULL;
+      if (c->now.st.state == CSTATE_RUNNING && c->instance_dir
+          && container_kill (c->instance_dir, SIGKILL, &err) < 0)
+        berth_error_release (&err);
+    }
+  wp->sigkilled = true;
+}
+
+/* Tear down what the pod holds on the node: nothing runs any more. */
+static void
+tear_down (struct worker_pod *wp)
+{
+  berth_error_t err = NULL;
+  unwatch_all (wp);
+  if (pod_runner_stop (&wp->r, &err) < 0)
+    {
+      worker_log ("%s: tear down: %s", wp->r.ref, berth_error_msg (&err));
+      berth_error_release (&err);
+    }
+  wp->torn_down = true;
+}
+
+/* ---- the sync round ---- */
+
+static void
+push_ref (const void ***v, size_t *n, size_t *cap, const void *p)
+{
+  if (*n == *cap)
+    {
+      *cap = *cap ? *cap * 2 : 32;
+      *v = reallocarray (*v, *cap, sizeof (**v));
+      if (*v == NULL)
+        abort ();
+    }
+  (*v)[(*n)++] = p;
+}
+
+static bool
+phase_is_terminal (const struct node *status)
+{
+  const struct node *p = node_map_get (status, "phase");
+  return p && p->kind == NODE_SCALAR
+         && (strcmp (p->text, "Succeeded") == 0
+             || strcmp (p->text, "Failed") == 0);
+}
+
+/* The ConfigMaps and Secrets pods may use, and the specs of the pods that
+ * hold resources on the node (admitted, not terminal). */
+static void
+collect_refs (struct pod_worker *w, struct store *s)
+{
+  size_t cap_cms = 0, cap_sec = 0, cap_adm = 0;
+  free (w->cms);
+  free (w->secrets);
+  free (w->admitted);
+  w->cms = NULL, w->secrets = NULL, w->admitted = NULL;
+  w->n_cms = w->n_secrets = w->n_admitted = 0;
+  for (size_t i = 0; i < s->len; i++)
+    {
+      const struct object *o = s->items[i]->obj;
+      if (o->info->id == KIND_CONFIG_MAP)
+        push_ref ((const void ***)&w->cms, &w->n_cms, &cap_cms, o->data);
+      else if (o->info->id == KIND_SECRET)
+        push_ref ((const void ***)&w->secrets, &w->n_secrets, &cap_sec,
+                  o->data);
+    }
+  for (size_t i = 0; i < w->n; i++)
+    {
+      const struct worker_pod *wp = w->pods[i];
+      if (!wp->torn_down && !wp->r.terminal)
+        push_ref ((const void ***)&w->admitted, &w->n_admitted, &cap_adm,
+                  &((const struct pod *)wp->obj->data)->spec);
+    }
+}
+
+static void
+earliest (int64_t *next, int64_t t)
+{
+  if (t >= 0 && (*next < 0 || t < *next))
+    *next = t;
+}
+
+/* Containers that could not be created yet (a missing ConfigMap or image)
+ * are tried again, as the kubelet's pod worker retries its sync. */
+#define WORKER_RETRY_MS 10000
+
+static bool
+waiting_to_create (const struct pod_runner *r)
+{
+  for (size_t i = 0; i < r->n; i++)
+    {
+      const char *why = r->c[i].now.waiting_reason;
+      if ((r->c[i].now.st.state == CSTATE_WAITING
+           || r->c[i].now.st.state == CSTATE_NONE)
+          && !r->c[i].now.st.last_terminated && why
+          && (strcmp (why, "CreateContainerConfigError") == 0
+              || strcmp (why, "ErrImageNeverPull") == 0
+              || strcmp (why, "CreateContainerError") == 0))
+        return true;
+    }
+  return false;
+}
+
+static void
+remove_pod_at (struct pod_worker *w, size_t i)
+{
+  worker_pod_free (w->pods[i]);
+  memmove (&w->pods[i], &w->pods[i + 1], (w->n - i - 1) * sizeof (*w->pods));
+  w->n--;
+}
+
+static void
+discover (struct pod_worker *w, struct store *s, int64_t now)
+{
+  const struct kind_info *pk = kind_lookup ("Pod");
+  /* pods that left the store, or came back under a new uid */
+  for (size_t i = 0; i < w->n; i++)
+    {
+      struct worker_pod *wp = w->pods[i];
+      struct store_entry *e = store_get (s, pk, wp->ns, wp->name);
+      if (wp->orphan || (e && strcmp (object_meta (e->obj)->uid, wp->uid) == 0))
+        continue;
+      wp->orphan = true;
+      begin_kill (wp,
+                  ((const struct pod *)wp->obj->data)
+                      ->spec.termination_grace_period_seconds.v,
+                  now);
+    }
+  for (size_t i = 0; i < s->len; i++)
+    {
+      struct store_entry *e = s->items[i];
+      const struct object_meta *m;
+      struct worker_pod *wp;
+      if (e->obj->info->id != KIND_POD)
+        continue;
+      m = object_meta (e->obj);
+      wp = find_pod (w, m->uid);
+      if (wp == NULL)
+        {
+          /* finished before (and torn down), or waiting for its
+           * predecessor of the same name to be gone */
+          if (phase_is_terminal (e->status)
+              || predecessor_running (w, meta_ns (e->obj),
+                                      object_name (e->obj)))
+            continue;
+          wp = adopt_or_start (w, e);
+        }
+      if (m->deletion_timestamp)
+        begin_kill (wp,
+                    m->deletion_grace_period_seconds.set
+                        ? m->deletion_grace_period_seconds.v
+                        : 30,
+                    now);
+    }
+}
+
+/* Pods marked for deletion that have no runner (finished ones). */
+static void
+remove_finished_deleted (struct pod_worker *w, struct store *s)
+{
+  for (size_t i = 0; i < s->len;)
+    {
+      struct store_entry *e = s->items[i];
+      const struct object_meta *m = object_meta (e->obj);
+      berth_error_t err = NULL;
+      if (e->obj->info->id != KIND_POD || m->deletion_timestamp == NULL
+          || find_pod (w, m->uid))
+        {
+          i++;
+          continue;
+        }
+      if (store_remove (s, e->obj->info, meta_ns (e->obj), m->name, m->uid,
+                        &err)
+          < 0)
+        {
+          berth_error_release (&err);
+          i++;
+        }
+    }
+}
+
+static void
+write_status (struct pod_worker *w, struct store *s, struct worker_pod *wp,
+              int64_t now)
+{
+  struct store_entry *e = store_get (s, kind_lookup ("Pod"), wp->ns, wp->name);
+  berth_error_t err = NULL;
+  if (e == NULL || strcmp (object_meta (e->obj)->uid, wp->uid) != 0)
+    return;
+  if (store_set_status (
+          s, e, pod_status_encode (&wp->r, e->status, w->host_ip, now), &err)
+      < 0)
+    {
+      worker_log ("%s: status: %s", wp->r.ref, berth_error_msg (&err));
+      berth_error_release (&err);
+    }
+}
+
+/* Drive one pod; returns false when it is gone for good (freed). */
+static bool
+drive (struct pod_worker *w, struct store *s, size_t i, int64_t now,
+       int64_t *next)
+{
+  struct worker_pod *wp = w->pods[i];
+  berth_error_t err = NULL;
+  int64_t n = -1;
+
+  refresh_refs (w, wp);
+  if (!wp->torn_down && pod_runner_sync (&wp->r, now, &n, &err) < 0)
+    {
+      worker_log ("%s: %s", wp->r.ref, berth_error_msg (&err));
+      berth_error_release (&err);
+    }
+  earliest (next, n);
+  if (wp->killing && !any_running (&wp->r))
+    {
+      if (!wp->torn_down)
+        tear_down (wp);
+      if (!wp->orphan
+          && store_remove (s, kind_lookup ("Pod"), wp->ns, wp->name, wp->uid,
+                           &err)
+                 < 0)
+        berth_error_release (&err);
+      remove_pod_at (w, i);
+      return false;
+    }
+  if (wp->killing && !wp->sigkilled)
+    {
+      if (now >= wp->kill_deadline_ms)
+        sigkill_all (wp);
+      else
+        earliest (next, wp->kill_deadline_ms);
+    }
+  if (!wp->killing && wp->r.terminal && !wp->torn_down)
+    tear_down (wp);
+  if (!wp->torn_down && !wp->killing && waiting_to_create (&wp->r))
+    earliest (next, now + WORKER_RETRY_MS);
+  rewatch (wp);
+  if (pod_runner_state_save (&wp->r, &wp->saved_state, &err) < 0)
+    {
+      worker_log ("%s: save state: %s", wp->r.ref, berth_error_msg (&err));
+      berth_error_release (&err);
+    }
+  if (!wp->orphan)
+    write_status (w, s, wp, now);
+  return true;
+}
+
+static int
+worker_sync (struct controller *c, struct store *s, int64_t now,
+             int64_t *next_ms, berth_error_t *err)
+{
+  struct pod_worker *w = (struct pod_worker *)c;
+  (void)err;
+  *next_ms = -1;
+  collect_refs (w, s);
+  discover (w, s, now);
+  for (size_t i = 0; i < w->n;)
+    if (drive (w, s, i, now, next_ms))
+      i++;
+  remove_finished_deleted (w, s);
+  return 0;
+}
+
+static void
+on_sample (struct loop *l, struct loop_watcher *t, uint32_t events)
+{
+  struct pod_worker *w = t->data;
+  (void)l;
+  (void)events;
+  for (size_t i = 0; i < w->n; i++)
+    if (!w->pods[i]->torn_down)
+      pod_runner_sample (&w->pods[i]->r);
+  wake (w);
+}
+
+static void
+worker_free (struct controller *c)
+{
+  struct pod_worker *w = (struct pod_worker *)c;
+  /* the containers outlive the agent: only our side goes */
+  loop_watcher_del (&w->sample_timer);
+  for (size_t i = 0; i < w->n; i++)
+    worker_pod_free (w->pods[i]);
+  free (w->pods);
+  free (w->cms);
+  free (w->secrets);
+  free (w->admitted);
+  free (w->host_ip);
+  free (w);
+}
+
+static const struct controller_ops worker_ops = {
+  .name = "pod worker",
+  .sync = worker_sync,
+  .free = worker_free,
+};
+
+int
+pod_worker_new (const struct pod_worker_config *cfg, struct pod_worker **out,
+                berth_error_t *err)
+{
+  struct pod_worker *w = xcalloc (1, sizeof (*w));
+  w->base.ops = &worker_ops;
+  w->cfg = *cfg;
+  if (w->cfg.sample_ms <= 0)
+    w->cfg.sample_ms = POD_WORKER_DEFAULT_SAMPLE_MS;
+  w->host_ip
+      = cfg->host_ip ? xstrdup (cfg->host_ip) : pod_worker_default_host_ip ();
+  w->sample_timer.fd = -1;
+  if (loop_timer_add (cfg->loop, &w->sample_timer, w->cfg.sample_ms,
+                      w->cfg.sample_ms, on_sample, w, err)
+      < 0)
+    {
+      worker_free (&w->base);
+      return -1;
+    }
+  *out = w;
+  return 0;
+}
+
+const struct pod_runner *
+pod_worker_runner (const struct pod_worker *w, const char *uid)
+{
+  struct worker_pod *wp = find_pod (w, uid);
+  return wp ? &wp->r : NULL;
+}
+
+size_t
+pod_worker_runners (const struct pod_worker *w, const struct pod_runner **out,
+                    size_t max)
+{
+  size_t n = 0;
+  for (size_t i = 0; i < w->n && n < max; i++)
+    if (!w->pods[i]->orphan)
+      out[n++] = &w->pods[i]->r;
+  return n;
+}

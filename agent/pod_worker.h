@@ -1,0 +1,82 @@
+/* pod_worker.h - the agent's pod workers: the controller (controller.h)
+ * that runs every Pod of the store on this node with a pod runner
+ * (pod_runner.h), as the kubelet's pod workers do, and writes each pod's
+ * status back (pod_status.h) with its events.
+ *
+ * It owns one runner per pod uid, a private copy of each pod's object, the
+ * loop watchers that wake it (a pidfd per running container's monitor, the
+ * OOM watches, the housekeeping timer) and each runner's saved state
+ * (<root>/pods/<uid>/runner.json), which lets a restarted agent re-adopt
+ * running containers instead of starting them twice.
+ *
+ * Deletion is the kubelet's: a pod marked with deletionTimestamp (or gone
+ * from the store, as a changed static pod) has its containers sent their
+ * stop signal, SIGKILL after the grace period, then its sandbox, volumes
+ * and cgroups torn down, and is removed from the store.  Nothing blocks the
+ * loop for a grace period. */
+#ifndef BERTH_POD_WORKER_H
+#define BERTH_POD_WORKER_H
+
+#include <stdint.h>
+
+#include "controller.h"
+#include "loop.h"
+#include "pod_runner.h"
+#include "store.h"
+
+/* The housekeeping interval: accounting samples and status refresh (the
+ * kubelet's cAdvisor housekeeping is 10 s). */
+#define POD_WORKER_DEFAULT_SAMPLE_MS 10000
+
+struct pod_worker_config
+{
+  struct runner_config runner; /* root, log dir, sandbox, cgroups, node,
+                                  images, seccomp default; the rest is the
+                                  worker's */
+  struct loop *loop;
+  struct store *store;
+  /* Ask the agent for a sync round soon (a container exited, an OOM). */
+  void (*wake) (void *ctx);
+  void *wake_ctx;
+  int64_t sample_ms;
+  const char *host_ip; /* NULL: the address of the default route's link */
+};
+
+struct worker_pod;
+
+struct pod_worker
+{
+  struct controller base;
+  struct pod_worker_config cfg;
+  char *host_ip;
+  size_t n, cap;
+  struct worker_pod **pods;
+  /* The store's ConfigMaps, Secrets and admitted pods, refreshed before
+   * the runners are driven (pointers into the store's objects). */
+  const struct config_map **cms;
+  const struct secret **secrets;
+  const struct pod_spec **admitted;
+  size_t n_cms, n_secrets, n_admitted, cap_refs;
+  struct loop_watcher sample_timer;
+};
+
+/* CFG is copied (its strings must outlive the worker). */
+int pod_worker_new (const struct pod_worker_config *cfg,
+                    struct pod_worker **out, berth_error_t *err);
+
+/* The runner of the pod with UID, or NULL (for the API: logs, metrics). */
+const struct pod_runner *pod_worker_runner (const struct pod_worker *w,
+                                            const char *uid);
+/* Every runner, for /metrics and /stats/summary: fills OUT (at most MAX),
+ * returns the count. */
+size_t pod_worker_runners (const struct pod_worker *w,
+                           const struct pod_runner **out, size_t max);
+
+/* The node's capacity as the kubelet's cAdvisor reads it: online CPUs and
+ * MemTotal, with the kubelet's defaults for the rest. */
+void pod_worker_node_capacity (struct cgroup_node_config *node);
+
+/* The IPv4 address of the default route's interface, or NULL. */
+char *pod_worker_default_host_ip (void);
+
+#endif
