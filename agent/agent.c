@@ -73,11 +73,7 @@ on_store_change (struct store *s, const struct store_entry *e, bool deleted,
                  void *data, berth_error_t *err)
 {
   struct agent *a = data;
-  if (!a->sync_pending && loop_watcher_active (&a->sync_timer))
-    {
-      a->sync_pending = true;
-      arm_sync (a, 1);
-    }
+  agent_wake (a);
   return persist_on_change (s, e, deleted, &a->persist, err);
 }
 
@@ -111,6 +107,68 @@ on_sync (struct loop *l, struct loop_watcher *w, uint32_t events)
     return; /* armed by a change made in this round */
   if (wake >= 0)
     arm_sync (a, wake - loop_wall_ms ());
+}
+
+void
+agent_wake (struct agent *a)
+{
+  if (!a->sync_pending && loop_watcher_active (&a->sync_timer))
+    {
+      a->sync_pending = true;
+      arm_sync (a, 1);
+    }
+}
+
+static void
+wake_cb (void *ctx)
+{
+  agent_wake (ctx);
+}
+
+/* The cgroup hierarchy, the image store and the pod worker.  Without
+ * cgroup v2 controllers the agent refuses to start unless told to run
+ * without resource enforcement. */
+static int
+start_pods (struct agent *a, const struct agent_options *opt,
+            berth_error_t *err)
+{
+  struct pod_worker_config wc = { 0 };
+  const char *cg = opt->cgroup_root ? opt->cgroup_root : CGROUP_FS_DEFAULT_ROOT;
+
+  if (!opt->no_enforcement && cgroup_fs_open (cg, &a->cgroups, err) < 0)
+    return berth_error_wrap (
+        err, "resource enforcement needs cgroup v2 with its controllers "
+             "(boot with systemd.unified_cgroup_hierarchy=1); "
+             "--no-resource-enforcement runs pods without limits or "
+             "accounting");
+  if (opt->no_enforcement)
+    agent_log ("resource enforcement is OFF: no cgroup limits, no OOM or "
+               "throttling accounting");
+  if (image_store_open (opt->root, &a->images, err) < 0)
+    return -1;
+  wc.runner.root = opt->root;
+  wc.runner.log_dir = opt->log_dir ? opt->log_dir : "/var/log/pods";
+  wc.runner.sandbox = opt->sandbox;
+  wc.runner.sandbox.run_dir = opt->run_dir;
+  wc.runner.cgroups = a->cgroups;
+  wc.runner.images = a->images;
+  wc.runner.seccomp_unconfined_default = opt->seccomp_unconfined_default;
+  wc.runner.container_log_max_size = opt->container_log_max_size;
+  wc.runner.container_log_max_files = opt->container_log_max_files;
+  pod_worker_node_capacity (&wc.runner.node);
+  if (opt->max_pods > 0)
+    wc.runner.node.max_pods = opt->max_pods;
+  if (opt->pod_max_pids > 0)
+    wc.runner.node.pod_pids_limit = opt->pod_max_pids;
+  wc.loop = &a->loop;
+  wc.store = &a->store;
+  wc.wake = wake_cb;
+  wc.wake_ctx = a;
+  if (pod_worker_new (&wc, &a->worker, err) < 0)
+    return -1;
+  agent_add_controller (a, &a->worker->base);
+  a->store.graceful_pods = true;
+  return 0;
 }
 
 void
@@ -187,6 +245,8 @@ agent_init (struct agent *a, const struct agent_options *opt,
   a->sync_pending = true;
   if (ensure_default_namespace (a, err) < 0)
     return berth_error_wrap (err, "state dir %s", opt->root);
+  if (start_pods (a, opt, err) < 0)
+    return -1;
   if (api_start (&a->api, &a->loop, &a->store, opt->socket, opt->listen, err)
       < 0)
     return -1;
@@ -197,6 +257,14 @@ agent_init (struct agent *a, const struct agent_options *opt,
           < 0)
         return -1;
       a->have_source = true;
+    }
+  if (opt->url.nurls > 0)
+    {
+      a->have_url_source = true; /* a half-started one is stopped too */
+      if (source_url_start (&a->url_source, &a->loop, &a->store, &opt->url,
+                            a->node_name, err)
+          < 0)
+        return -1;
     }
   agent_log ("node %s: %zu objects from %s, serving on %s%s%s", a->node_name,
              a->store.len, opt->root, opt->socket, opt->listen ? " and " : "",
@@ -215,11 +283,20 @@ agent_free (struct agent *a)
 {
   if (a->have_source)
     source_dir_stop (&a->source);
+  if (a->have_url_source)
+    source_url_stop (&a->url_source);
   api_stop (&a->api);
   loop_watcher_del (&a->sync_timer);
   for (size_t i = a->n_controllers; i-- > 0;)
     a->controllers[i]->ops->free (a->controllers[i]);
   a->n_controllers = 0;
+  a->worker = NULL;
+  if (a->images)
+    image_store_close (a->images);
+  if (a->cgroups)
+    cgroup_fs_free (a->cgroups);
+  a->images = NULL;
+  a->cgroups = NULL;
   loop_watcher_del (&a->signals);
   persist_close (&a->persist);
   store_free (&a->store);

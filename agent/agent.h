@@ -15,7 +15,9 @@
 #include "error.h"
 #include "loop.h"
 #include "persist.h"
+#include "pod_worker.h"
 #include "source_dir.h"
+#include "source_url.h"
 #include "store.h"
 
 #define AGENT_DEFAULT_ROOT "/var/lib/berth"
@@ -30,6 +32,18 @@ struct agent_options
   const char *listen;       /* NULL: no TCP listener */
   const char *hostname_override;
   int64_t file_check_ms;
+  struct source_url_options url; /* no URLs: no URL source */
+  /* Running pods (the pod worker): as `berth run`'s flags. */
+  const char *run_dir; /* NULL: /run/berth */
+  const char *log_dir; /* NULL: /var/log/pods */
+  const char *cgroup_root;
+  bool no_enforcement; /* no cgroup v2: no limits, no accounting */
+  struct sandbox_config sandbox;
+  bool seccomp_unconfined_default;
+  int64_t max_pods;     /* 0: 110 */
+  int64_t pod_max_pids; /* 0: unlimited (-1) */
+  int64_t container_log_max_size;
+  int container_log_max_files;
 };
 
 struct agent
@@ -43,8 +57,13 @@ struct agent
   struct source_dir source;
   struct loop_watcher signals;
   bool have_source;
+  struct source_url url_source;
+  bool have_url_source;
   /* Controllers, synced after store changes (coalesced through the
    * zero-delay sync timer) and at the deadlines they ask for. */
+  struct cgroup_fs *cgroups; /* NULL without resource enforcement */
+  struct image_store *images;
+  struct pod_worker *worker; /* owned through controllers[] */
   struct controller *controllers[8];
   size_t n_controllers;
   struct loop_watcher sync_timer;
@@ -52,7 +71,10 @@ struct agent
 };
 
 /* Take C (freed by agent_free) and sync it with the others. */
+
 void agent_add_controller (struct agent *a, struct controller *c);
+/* A sync round soon (something outside the store changed). */
+void agent_wake (struct agent *a);
 
 /* The node name: OVERRIDE or the hostname, lowercased. */
 char *agent_node_name (const char *override, berth_error_t *err);

@@ -19,8 +19,9 @@ usage (FILE *f)
       "manifest directory and of the API, persist them under the state\n"
       "directory, and serve a Kubernetes-shaped HTTP/JSON API on a unix\n"
       "socket.  SIGINT or SIGTERM stops it.  Nothing needs root unless the\n"
-      "paths do.  The agent does not start pods yet: they stay Pending\n"
-      "until the pod worker lands; `berth run` runs them today.\n"
+      "paths do.  Pods run as the kubelet runs them (sandbox, cgroups,\n"
+      "restarts, graceful deletion); their containers outlive the agent\n"
+      "and a restarted agent adopts them.\n"
       "\n"
       "Options:\n"
       "  --root DIR                  state directory (default %s)\n"
@@ -33,6 +34,22 @@ usage (FILE *f)
       "  --listen [ADDR:]PORT        also serve on TCP (ADDR default\n"
       "                              127.0.0.1)\n"
       "  --hostname-override NAME    node name instead of the hostname\n"
+      "\n"
+      "Running pods (as `berth run`):\n"
+      "  --run-dir DIR               namespaces and pod files (/run/berth)\n"
+      "  --log-dir DIR               container logs (/var/log/pods)\n"
+      "  --cgroup-root DIR           berth's cgroup (/sys/fs/cgroup/berth)\n"
+      "  --no-resource-enforcement   run without cgroup v2 controllers: no\n"
+      "                              limits, no accounting (the agent\n"
+      "                              refuses to start without them "
+      "otherwise)\n"
+      "  --no-cni                    loopback-only pod networking\n"
+      "  --cni-conf-dir DIR          CNI configs (/etc/berth/net.d)\n"
+      "  --cni-bin-dir DIR           CNI plugins (/usr/lib/cni)\n"
+      "  --pod-cidr CIDR             default network (10.88.0.0/16)\n"
+      "  --seccomp-default=false     Unconfined without a seccompProfile\n"
+      "  --max-pods N                pods admitted at most (110)\n"
+      "  --pod-max-pids N            pids.max of each pod (unlimited)\n"
       "  -h, --help                  show this help\n",
       AGENT_DEFAULT_ROOT, AGENT_DEFAULT_SOCKET);
 }
@@ -81,6 +98,17 @@ cmd_agent (int argc, char **argv)
     OPT_FILE_CHECK,
     OPT_LISTEN,
     OPT_HOSTNAME,
+    OPT_RUN_DIR,
+    OPT_LOG_DIR,
+    OPT_CGROUP_ROOT,
+    OPT_NO_ENFORCE,
+    OPT_NO_CNI,
+    OPT_CNI_CONF,
+    OPT_CNI_BIN,
+    OPT_POD_CIDR,
+    OPT_SECCOMP_DEFAULT,
+    OPT_MAX_PODS,
+    OPT_POD_MAX_PIDS,
   };
   static const struct option options[]
       = { { "root", required_argument, NULL, OPT_ROOT },
@@ -89,6 +117,17 @@ cmd_agent (int argc, char **argv)
           { "file-check-frequency", required_argument, NULL, OPT_FILE_CHECK },
           { "listen", required_argument, NULL, OPT_LISTEN },
           { "hostname-override", required_argument, NULL, OPT_HOSTNAME },
+          { "run-dir", required_argument, NULL, OPT_RUN_DIR },
+          { "log-dir", required_argument, NULL, OPT_LOG_DIR },
+          { "cgroup-root", required_argument, NULL, OPT_CGROUP_ROOT },
+          { "no-resource-enforcement", no_argument, NULL, OPT_NO_ENFORCE },
+          { "no-cni", no_argument, NULL, OPT_NO_CNI },
+          { "cni-conf-dir", required_argument, NULL, OPT_CNI_CONF },
+          { "cni-bin-dir", required_argument, NULL, OPT_CNI_BIN },
+          { "pod-cidr", required_argument, NULL, OPT_POD_CIDR },
+          { "seccomp-default", required_argument, NULL, OPT_SECCOMP_DEFAULT },
+          { "max-pods", required_argument, NULL, OPT_MAX_PODS },
+          { "pod-max-pids", required_argument, NULL, OPT_POD_MAX_PIDS },
           { "help", no_argument, NULL, 'h' },
           { NULL, 0, NULL, 0 } };
   struct agent_options opt = { .root = AGENT_DEFAULT_ROOT,
@@ -128,6 +167,51 @@ cmd_agent (int argc, char **argv)
       case OPT_HOSTNAME:
         opt.hostname_override = optarg;
         break;
+      case OPT_RUN_DIR:
+        opt.run_dir = optarg;
+        break;
+      case OPT_LOG_DIR:
+        opt.log_dir = optarg;
+        break;
+      case OPT_CGROUP_ROOT:
+        opt.cgroup_root = optarg;
+        break;
+      case OPT_NO_ENFORCE:
+        opt.no_enforcement = true;
+        break;
+      case OPT_NO_CNI:
+        opt.sandbox.no_cni = true;
+        break;
+      case OPT_CNI_CONF:
+        opt.sandbox.cni_conf_dir = optarg;
+        break;
+      case OPT_CNI_BIN:
+        opt.sandbox.cni_plugin_path = optarg;
+        break;
+      case OPT_POD_CIDR:
+        opt.sandbox.pod_cidr = optarg;
+        break;
+      case OPT_SECCOMP_DEFAULT:
+        opt.seccomp_unconfined_default = strcmp (optarg, "false") == 0;
+        break;
+      case OPT_MAX_PODS:
+      case OPT_POD_MAX_PIDS:
+        {
+          char *end;
+          long long v = strtoll (optarg, &end, 10);
+          if (*optarg == '\0' || *end != '\0' || v <= 0)
+            {
+              fprintf (stderr, "berth agent: %s %s: not a positive number\n",
+                       c == OPT_MAX_PODS ? "--max-pods" : "--pod-max-pids",
+                       optarg);
+              return 2;
+            }
+          if (c == OPT_MAX_PODS)
+            opt.max_pods = v;
+          else
+            opt.pod_max_pids = v;
+          break;
+        }
       case 'h':
         usage (stdout);
         return 0;

@@ -1,8 +1,10 @@
 # The agent (issue 6): manifest directory, API, CLI, persistence and bad
-# input.  Needs neither root nor namespaces, so it also runs on the host:
-# `make check` runs this file directly (see the end), the VM runner sources
-# it like every test_*.sh.  Nothing here touches cgroups or /run: the agent
-# gets --root, --socket and --manifest-dir under $TEST_TMP.
+# input.  The agent runs its pods (their images are missing here, so they
+# wait with ErrImageNeverPull), so these tests need the VM; the VM runner
+# sources this file like every test_*.sh, and it can also be run directly
+# inside the VM (see the end).  Everything is the test's own: --root,
+# --socket, --manifest-dir, --run-dir, --log-dir under $TEST_TMP and a
+# cgroup root from make_cgroup.
 
 AGENT_NODE=node1
 
@@ -22,7 +24,9 @@ start_agent() {
 	rm -f "$TEST_TMP/s"
 	"$BERTH_BIN" agent --root "$TEST_TMP/root" --socket "$TEST_TMP/s" \
 		--manifest-dir "$TEST_TMP/m" --hostname-override "$AGENT_NODE" \
-		--file-check-frequency 1s >>"$TEST_TMP/agent.log" 2>&1 &
+		--file-check-frequency 1s --run-dir "$TEST_TMP/run" \
+		--log-dir "$TEST_TMP/logs" --cgroup-root "$AGENT_CG" --no-cni \
+		"${AGENT_FLAGS[@]}" >>"$TEST_TMP/agent.log" 2>&1 &
 	echo $! >"$TEST_TMP/agent.pid"
 	export BERTH_SOCKET=$TEST_TMP/s
 	wait_for 10 "$BERTH_BIN" get namespaces
@@ -36,13 +40,27 @@ stop_agent() {
 	wait "$pid" 2>/dev/null || true
 }
 
+# agent_setup [FLAG...]: an agent of this test's own (state, socket, run
+# dir, logs, cgroup root); it runs pods, so it needs the VM.
 agent_setup() {
 	need_berth
+	need_cgroup2
+	AGENT_CG=$(make_cgroup berth)
+	AGENT_FLAGS=("$@")
+	defer rm -rf --one-file-system "$TEST_TMP/run"
 	defer _agent_kill "$TEST_TMP/agent.pid"
 	start_agent
 }
 
-_agent_kill() { [ ! -s "$1" ] || kill -9 "$(cat "$1")" 2>/dev/null || true; }
+# The agent, then what its pods left running (containers outlive it):
+# their processes through the cgroup, their mounts under the test dir.
+_agent_kill() {
+	[ ! -s "$1" ] || kill -9 "$(cat "$1")" 2>/dev/null || true
+	[ -z "${AGENT_CG:-}" ] || echo 1 >"$AGENT_CG/cgroup.kill" 2>/dev/null || true
+	sleep 0.2
+	awk -v d="$TEST_TMP/" 'index($5, d) == 1 {print $5}' /proc/self/mountinfo |
+		sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+}
 
 # get_field KIND NAME FIELD: one field of an object, through -o yaml.
 get_field() {
