@@ -391,3 +391,31 @@ test_container_shared_pidns() {
 	ctr b --pidns "/proc/$pid/ns/pid" --wait -- sh -c 'ps -o pid,args' >/dev/null
 	assert_match '(^|'$'\n'') *1 +sleep 1000' "$(ctr_log b)" "the first container's process is pid 1 for the second"
 }
+
+SYSPROBE=$BERTH_BUILDDIR/tests/integration/sysprobe
+
+# keyctl and ptrace of a non-child, in a default container, through the
+# static tests/integration/sysprobe (busybox has no applet for either):
+# the RuntimeDefault profile denies keyctl and add_key; without
+# CAP_SYS_PTRACE a root container cannot attach to another user's process
+# in its PID namespace.  With the profile off, or CAP_SYS_PTRACE added, the
+# same calls pass: what denies them is what the test names.
+register_test container_keyctl_ptrace_denied
+test_container_keyctl_ptrace_denied() {
+	need_ctr
+	[ -x "$SYSPROBE" ] || skip "no $SYSPROBE (run make)"
+	local out pid probe="$SYSPROBE:/sysprobe:ro"
+	# a's sleep, uid 1000, is PID 1 of the PID namespace b joins
+	out=$(ctr a --user 1000 -- sleep 1000)
+	pid=$(sed -n 's/^pid //p' <<<"$out")
+	ctr b --pidns "/proc/$pid/ns/pid" --mount "$probe" --wait -- \
+		sh -c '/sysprobe keyctl; /sysprobe add_key; /sysprobe ptrace 1; exit 0' >/dev/null
+	assert_contains "$(ctr_log b)" "keyctl: EPERM" "keyctl under RuntimeDefault"
+	assert_contains "$(ctr_log b)" "add_key: EPERM" "add_key under RuntimeDefault"
+	assert_contains "$(ctr_log b)" "ptrace: EPERM" "PTRACE_ATTACH to another user's process"
+	ctr c --seccomp unconfined --mount "$probe" --wait -- /sysprobe keyctl >/dev/null
+	assert_contains "$(ctr_log c)" "keyctl: ok" "keyctl without the profile"
+	ctr d --pidns "/proc/$pid/ns/pid" --cap-add SYS_PTRACE --mount "$probe" --wait -- \
+		/sysprobe ptrace 1 >/dev/null
+	assert_contains "$(ctr_log d)" "ptrace: ok" "PTRACE_ATTACH with CAP_SYS_PTRACE"
+}

@@ -188,3 +188,63 @@ test_run_cpu_request_rejected() {
 	assert_contains "$out" "OutOfcpu" "reason"
 	assert_match "Node didn't have enough resource: cpu, requested: 100000" "$out" "message"
 }
+
+# The rlimits a container gets are containerd's under CRI (RLIMIT_NOFILE
+# 1024 soft, 524288 hard; NPROC and CORE unlimited), not berth's own.
+register_test run_rlimits
+test_run_rlimits() {
+	run_env busybox=busybox
+	cat >pod.yaml <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: limits}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: c
+    image: busybox
+    command: ["sh", "-c", "ulimit -S -n; ulimit -H -n; ulimit -u; ulimit -c"]
+YAML
+	local out
+	out=$(ulimit -S -n 2000 && ulimit -S -c 0 && brun -f pod.yaml --timeout 60s 2>&1) || fail "$out"
+	assert_eq $'1024\n524288\nunlimited\nunlimited' \
+		"$(sed -E 's/^[^ ]+ stdout F //' "$TEST_TMP"/logs/default_limits_*/c/0.log)" \
+		"nofile soft and hard, nproc, core"
+}
+
+# Container log rotation with the kubelet's flags and a small size: the
+# current file, the newest rotated one plain, older ones gzip'ed, at most
+# --container-log-max-files in all, and no line lost from what is kept.
+register_test run_log_rotation
+test_run_log_rotation() {
+	run_env busybox=busybox
+	cat >pod.yaml <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: chatty}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: c
+    image: busybox
+    command: ["sh", "-c", "n=0; for i in $$(seq 50); do for j in $$(seq 40); do n=$$((n+1)); echo line $$n; done; sleep 0.1; done; echo done"]
+YAML
+	local out dir files gz rotated text
+	out=$(brun -f pod.yaml --timeout 120s --container-log-max-size 4Ki \
+		--container-log-max-files 3 2>&1) || fail "$out"
+	dir=$(echo "$TEST_TMP"/logs/default_chatty_*/c)
+	files=$(cd "$dir" && ls)
+	echo "$files"
+	assert_match $'^0\\.log\n0\\.log\\.[0-9]{8}-[0-9]{6}\\.gz\n0\\.log\\.[0-9]{8}-[0-9]{6}$' "$files" \
+		"0.log, an older rotated file gzip'ed, the newest plain"
+	gz=$(ls "$dir"/0.log.*.gz)
+	rotated=$(ls "$dir"/0.log.* | grep -v '\.gz$')
+	text=$({ gzip -dc "$gz"; cat "$rotated" "$dir/0.log"; } | sed -E 's/^[^ ]+ stdout F //')
+	assert_eq "done" "$(tail -n 1 <<<"$text")" "the last line"
+	# consecutive line numbers up to 2000: nothing lost between the files
+	assert_eq ok "$(grep '^line ' <<<"$text" | awk '{ if (NR > 1 && $2 != p + 1) bad = 1; p = $2 } END { print (!bad && p == 2000) ? "ok" : "gap or end " p }')" \
+		"lines kept are consecutive"
+	assert_gt "$(grep -c '^line ' <<<"$text")" 100 "lines kept"
+	out=$(brun -f pod.yaml --container-log-max-files 1 2>&1) && fail "max files 1 accepted"
+	assert_contains "$out" "--container-log-max-files 1: must be a number greater than 1" "usage error"
+}
