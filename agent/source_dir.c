@@ -19,18 +19,6 @@
   (IN_CREATE | IN_DELETE | IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM        \
    | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF)
 
-static uint64_t
-fnv1a (const char *buf, size_t len)
-{
-  uint64_t h = 14695981039346656037ULL;
-  for (size_t i = 0; i < len; i++)
-    {
-      h ^= (unsigned char)buf[i];
-      h *= 1099511628211ULL;
-    }
-  return h;
-}
-
 static char *
 source_of (const char *path)
 {
@@ -157,7 +145,7 @@ scan_file (struct source_dir *d, int dirfd, const char *name)
                     strerror (errno));
       return;
     }
-  h = fnv1a (buf, len);
+  h = source_hash (buf, len);
   if (h == f->hash && h != 0)
     return;
   f->hash = h;

@@ -22,6 +22,18 @@ source_event (struct store *s, const char *node_name, const char *fmt, ...)
                msg);
 }
 
+uint64_t
+source_hash (const char *buf, size_t len)
+{
+  uint64_t h = 14695981039346656037ULL;
+  for (size_t i = 0; i < len; i++)
+    {
+      h ^= (unsigned char)buf[i];
+      h *= 1099511628211ULL;
+    }
+  return h;
+}
+
 static void
 append_msg (char **buf, const char *s)
 {

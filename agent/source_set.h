@@ -16,6 +16,7 @@
 #define BERTH_SOURCE_SET_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "manifest.h"
 #include "store.h"
@@ -43,6 +44,9 @@ struct source_set
  * (when not NULL) gets the first one's message, or NULL. */
 size_t source_set_apply (const struct source_set *set, struct manifest *m,
                          char **first_error);
+
+/* FNV-1a of a source's content: an unchanged read is not parsed again. */
+uint64_t source_hash (const char *buf, size_t len);
 
 /* Remove every object of SOURCE. */
 void source_set_clear (struct store *s, const char *source);

@@ -31,6 +31,20 @@ usage (FILE *f)
       "                              staticPodPath (default: none)\n"
       "  --file-check-frequency D    rescan of the manifest directory besides\n"
       "                              inotify: 20s, 1m, 500ms (default 20s)\n"
+      "  --manifest-url URL          also keep the objects served at URL (the\n"
+      "                              kubelet's --manifest-url; repeatable)\n"
+      "  --manifest-url-header 'K:V[,K:V...]'\n"
+      "                              HTTP headers for the manifest URLs\n"
+      "                              (repeatable; a name may repeat)\n"
+      "  --http-check-frequency D    time between the end of one read of a\n"
+      "                              manifest URL and the next (default 20s)\n"
+      "  --manifest-url-cacert FILE  CA certificates (PEM) to verify https\n"
+      "                              manifest URLs with (default: the\n"
+      "                              system's)\n"
+      "  --manifest-url-cert FILE    client certificate (PEM) for them\n"
+      "  --manifest-url-key FILE     its key (default: in the cert file)\n"
+      "  --manifest-url-insecure-skip-tls-verify\n"
+      "                              do not verify their server certificates\n"
       "  --listen [ADDR:]PORT        also serve on TCP (ADDR default\n"
       "                              127.0.0.1)\n"
       "  --hostname-override NAME    node name instead of the hostname\n"
@@ -87,6 +101,96 @@ parse_duration_ms (const char *s, int64_t *out)
   return 0;
 }
 
+/* The options of the manifest URL source. */
+enum
+{
+  OPT_MANIFEST_URL = 512,
+  OPT_URL_HEADER,
+  OPT_HTTP_CHECK,
+  OPT_URL_CACERT,
+  OPT_URL_CERT,
+  OPT_URL_KEY,
+  OPT_URL_INSECURE,
+};
+
+/* What the repeated URL options gathered; opt->url points into it. */
+struct url_flags
+{
+  const char **urls;
+  size_t nurls;
+  char **headers;
+  size_t nheaders;
+};
+
+static void
+url_flags_free (struct url_flags *f)
+{
+  for (size_t i = 0; i < f->nheaders; i++)
+    free (f->headers[i]);
+  free (f->headers);
+  free (f->urls);
+}
+
+static int
+url_option (int c, const char *arg, struct source_url_options *o,
+            struct url_flags *f)
+{
+  berth_error_t err = NULL;
+  switch (c)
+    {
+    case OPT_MANIFEST_URL:
+      if (strncmp (arg, "http://", 7) != 0 && strncmp (arg, "https://", 8) != 0)
+        {
+          fprintf (stderr,
+                   "berth agent: --manifest-url %s: not an http:// or "
+                   "https:// URL\n",
+                   arg);
+          return -1;
+        }
+      f->urls = reallocarray (f->urls, f->nurls + 1, sizeof (*f->urls));
+      if (f->urls == NULL)
+        abort ();
+      f->urls[f->nurls++] = arg;
+      break;
+    case OPT_URL_HEADER:
+      if (source_url_headers (arg, &f->headers, &f->nheaders, &err) < 0)
+        {
+          fprintf (stderr, "berth agent: --manifest-url-header %s\n",
+                   berth_error_msg (&err));
+          berth_error_release (&err);
+          return -1;
+        }
+      break;
+    case OPT_HTTP_CHECK:
+      if (parse_duration_ms (arg, &o->period_ms) < 0 || o->period_ms <= 0)
+        {
+          fprintf (stderr,
+                   "berth agent: --http-check-frequency %s: not a positive "
+                   "duration (20s, 1m, 500ms)\n",
+                   arg);
+          return -1;
+        }
+      break;
+    case OPT_URL_CACERT:
+      o->cacert = arg;
+      break;
+    case OPT_URL_CERT:
+      o->cert = arg;
+      break;
+    case OPT_URL_KEY:
+      o->key = arg;
+      break;
+    case OPT_URL_INSECURE:
+      o->insecure = true;
+      break;
+    }
+  o->urls = f->urls;
+  o->nurls = f->nurls;
+  o->headers = (const char *const *)f->headers;
+  o->nheaders = f->nheaders;
+  return 0;
+}
+
 int
 cmd_agent (int argc, char **argv)
 {
@@ -115,6 +219,14 @@ cmd_agent (int argc, char **argv)
           { "socket", required_argument, NULL, OPT_SOCKET },
           { "manifest-dir", required_argument, NULL, OPT_MANIFEST_DIR },
           { "file-check-frequency", required_argument, NULL, OPT_FILE_CHECK },
+          { "manifest-url", required_argument, NULL, OPT_MANIFEST_URL },
+          { "manifest-url-header", required_argument, NULL, OPT_URL_HEADER },
+          { "http-check-frequency", required_argument, NULL, OPT_HTTP_CHECK },
+          { "manifest-url-cacert", required_argument, NULL, OPT_URL_CACERT },
+          { "manifest-url-cert", required_argument, NULL, OPT_URL_CERT },
+          { "manifest-url-key", required_argument, NULL, OPT_URL_KEY },
+          { "manifest-url-insecure-skip-tls-verify", no_argument, NULL,
+            OPT_URL_INSECURE },
           { "listen", required_argument, NULL, OPT_LISTEN },
           { "hostname-override", required_argument, NULL, OPT_HOSTNAME },
           { "run-dir", required_argument, NULL, OPT_RUN_DIR },
@@ -134,6 +246,7 @@ cmd_agent (int argc, char **argv)
                                .socket = AGENT_DEFAULT_SOCKET,
                                .file_check_ms = AGENT_DEFAULT_FILE_CHECK_MS };
   struct agent a;
+  struct url_flags urlf __attribute__ ((cleanup (url_flags_free))) = { 0 };
   berth_error_t err = NULL;
   int c, ret;
 
@@ -160,6 +273,16 @@ cmd_agent (int argc, char **argv)
                      optarg);
             return 2;
           }
+        break;
+      case OPT_MANIFEST_URL:
+      case OPT_URL_HEADER:
+      case OPT_HTTP_CHECK:
+      case OPT_URL_CACERT:
+      case OPT_URL_CERT:
+      case OPT_URL_KEY:
+      case OPT_URL_INSECURE:
+        if (url_option (c, optarg, &opt.url, &urlf) < 0)
+          return 2;
         break;
       case OPT_LISTEN:
         opt.listen = optarg;
