@@ -342,7 +342,8 @@ build_mounts (struct pod_runner *r, const struct container *c,
       m->items[m->len++] = (struct rootfs_mount){
         .source = src,
         .destination = vm->mount_path,
-        .readonly = vm->read_only.set && vm->read_only.v,
+        .readonly = (vm->read_only.set && vm->read_only.v)
+                    || volumes_readonly (vols, vm->name),
       };
     }
   if (r->sandbox)

@@ -454,6 +454,8 @@ volumes_setup (const char *pod_dir, const struct pod *pod,
         }
       out->items[out->len].name = strdup (v->name);
       out->items[out->len].path = path;
+      out->items[out->len].readonly
+          = v->config_map || v->secret || v->downward_api || v->projected;
       out->len++;
     }
   return 0;
@@ -467,6 +469,16 @@ volumes_find (const struct volumes_set *set, const char *name)
     if (strcmp (set->items[i].name, name) == 0)
       return set->items[i].path;
   return NULL;
+}
+
+bool
+volumes_readonly (const struct volumes_set *set, const char *name)
+{
+  size_t i;
+  for (i = 0; i < set->len; i++)
+    if (strcmp (set->items[i].name, name) == 0)
+      return set->items[i].readonly;
+  return false;
 }
 
 void

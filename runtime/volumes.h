@@ -31,7 +31,10 @@ struct volumes_lookup
 struct volumes_volume
 {
   char *name;
-  char *path; /* on the host */
+  char *path;    /* on the host */
+  bool readonly; /* configMap, secret, downwardAPI, projected: mounted
+                    read-only whatever the volumeMount says (the kubelet's
+                    Mounter.GetAttributes().ReadOnly) */
 };
 
 struct volumes_set
@@ -50,6 +53,8 @@ int volumes_setup (const char *pod_dir, const struct pod *pod,
                    berth_error_t *err);
 /* The host path of volume NAME, or NULL. */
 const char *volumes_find (const struct volumes_set *set, const char *name);
+/* Whether volume NAME must be mounted read-only (see volumes_volume). */
+bool volumes_readonly (const struct volumes_set *set, const char *name);
 void volumes_set_clear (struct volumes_set *set);
 
 /* Unmount the tmpfs volumes and delete <pod dir>/volumes.  Idempotent. */
