@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "container_exec.h"
 #include "monitor.h"
 #include "seccomp_profile.h"
 
@@ -394,6 +395,7 @@ int
 container_start (const struct container_spec *spec, pid_t *pid,
                  berth_error_t *err)
 {
+  berth_error_t rec_err = NULL;
   int sync[2];
   pid_t child;
   int status, ret;
@@ -409,6 +411,10 @@ container_start (const struct container_spec *spec, pid_t *pid,
     return -1;
   if (instance_prepare (spec->instance_dir, err) < 0)
     return berth_error_wrap (err, "container %s", spec->id);
+  /* What `berth exec` and exec probes need; a spec this fails on (an
+   * unknown capability) fails in the init, with its own report. */
+  if (container_exec_record (spec, &rec_err) < 0)
+    berth_error_release (&rec_err);
   if (pipe2 (sync, O_CLOEXEC) < 0)
     return berth_error_sys (err, errno, "pipe");
   child = fork ();

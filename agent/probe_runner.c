@@ -1,0 +1,618 @@
+/* probe_runner.c - see probe.h.  Dispatch, the exec and tcpSocket
+ * executors, and what every executor shares (ports, the pod's network
+ * namespace, Go's error wording). */
+#include "probe_internal.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+
+const char *
+probe_outcome_name (enum probe_outcome o)
+{
+  static const char *const names[]
+      = { "success", "warning", "failure", "unknown" };
+  return names[o];
+}
+
+char *
+probe_join_host_port (const char *host, int port)
+{
+  char *s;
+  if (asprintf (&s, strchr (host, ':') ? "[%s]:%d" : "%s:%d", host, port) < 0)
+    abort ();
+  return s;
+}
+
+void
+probe_go_seconds (int64_t s, char *buf, size_t size)
+{
+  if (s < 60)
+    snprintf (buf, size, "%llds", (long long)s);
+  else if (s < 3600)
+    snprintf (buf, size, "%lldm%llds", (long long)(s / 60),
+              (long long)(s % 60));
+  else
+    snprintf (buf, size, "%lldh%lldm%llds", (long long)(s / 3600),
+              (long long)(s % 3600 / 60), (long long)(s % 60));
+}
+
+void
+probe_go_errno (int e, char *buf, size_t size)
+{
+  snprintf (buf, size, "%s", strerror (e));
+  if (buf[0])
+    buf[0] = (char)tolower ((unsigned char)buf[0]);
+}
+
+/* pkg/probe/util.go ResolveContainerPort. */
+int
+probe_resolve_port (const struct int_or_string *port, const struct container *c,
+                    berth_error_t *err)
+{
+  size_t i;
+
+  if (port->type == IOS_INT)
+    {
+      if (port->i > 0 && port->i < 65536)
+        return (int)port->i;
+      return berth_error_make (err, EINVAL, "invalid port number: %lld",
+                               (long long)port->i);
+    }
+  if (port->type == IOS_STRING && port->s)
+    {
+      for (i = 0; c && i < c->ports.len; i++)
+        if (c->ports.items[i].name
+            && strcmp (c->ports.items[i].name, port->s) == 0)
+          return (int)c->ports.items[i].container_port.v;
+      /* findPortByName's error */
+      return berth_error_make (err, ENOENT, "couldn't find port: %s in %s",
+                               port->s, c && c->name ? c->name : "");
+    }
+  return berth_error_make (err, EINVAL, "intOrString had no kind: %d",
+                           (int)port->type);
+}
+
+int
+probe_socket_in_netns (const char *net_ns, int host_ns, int domain, int type,
+                       berth_error_t *err)
+{
+  cleanup_close int ns = -1;
+  int fd, e;
+
+  if (net_ns == NULL)
+    {
+      fd = socket (domain, type | SOCK_CLOEXEC, 0);
+      return fd < 0 ? berth_error_sys (err, errno, "socket") : fd;
+    }
+  ns = open (net_ns, O_RDONLY | O_CLOEXEC);
+  if (ns < 0)
+    return berth_error_sys (err, errno, "open %s", net_ns);
+  if (setns (ns, CLONE_NEWNET) < 0)
+    return berth_error_sys (err, errno, "enter %s", net_ns);
+  fd = socket (domain, type | SOCK_CLOEXEC, 0);
+  e = errno;
+  if (setns (host_ns, CLONE_NEWNET) < 0)
+    abort (); /* the agent must not stay in a pod's namespace */
+  return fd < 0 ? berth_error_sys (err, e, "socket in %s", net_ns) : fd;
+}
+
+/* ---- runs ---- */
+
+static void
+run_release (struct probe_run *run)
+{
+  int i;
+
+  loop_watcher_del (&run->timer);
+  if (run->type == RUN_EXEC)
+    {
+      for (i = 0; i < 2; i++)
+        {
+          loop_watcher_del (&run->pipe_w[i]);
+          if (run->pipe_fd[i] >= 0)
+            close (run->pipe_fd[i]);
+          run->pipe_fd[i] = -1;
+          free (run->buf[i]);
+          run->buf[i] = NULL;
+        }
+      loop_watcher_del (&run->status_w);
+      if (run->exec_started)
+        container_exec_free (&run->x);
+      run->exec_started = false;
+    }
+  if (run->type == RUN_TCP)
+    {
+      loop_watcher_del (&run->sock_w);
+      if (run->sock >= 0)
+        close (run->sock);
+      run->sock = -1;
+    }
+  if (run->type == RUN_HTTP || run->type == RUN_GRPC)
+    probe_http_release (run);
+}
+
+static void
+run_free (struct probe_run *run)
+{
+  run_release (run);
+  free (run->net_ns);
+  free (run->output);
+  free (run->error);
+  free (run->cmdline);
+  free (run->addr);
+  free (run);
+}
+
+static void
+deliver (struct probe_run *run)
+{
+  probe_done_cb done = run->done;
+  void *ctx = run->ctx;
+  enum probe_outcome o = run->outcome;
+  cleanup_free char *out = steal_pointer (&run->output);
+  cleanup_free char *e = steal_pointer (&run->error);
+
+  run_free (run);
+  done (ctx, o, out ? out : "", e);
+}
+
+static void
+deferred_cb (struct loop *l, struct loop_watcher *w, uint32_t events)
+{
+  (void)l;
+  (void)events;
+  deliver (w->data);
+}
+
+void
+probe_run_finish_at (struct probe_run *run, int64_t delay_ms,
+                     enum probe_outcome outcome, const char *output,
+                     const char *error)
+{
+  berth_error_t err = NULL;
+
+  if (run->finished)
+    return;
+  run->finished = true;
+  run->outcome = outcome;
+  run->output = strdup (output ? output : "");
+  run->error = error ? strdup (error) : NULL;
+  run_release (run);
+  if (delay_ms <= 0 && !run->starting)
+    {
+      deliver (run);
+      return;
+    }
+  if (loop_timer_add (run->r->loop, &run->timer, delay_ms > 0 ? delay_ms : 1, 0,
+                      deferred_cb, run, &err)
+      < 0)
+    {
+      berth_error_release (&err);
+      deliver (run); /* no timerfd left: late is better than never */
+    }
+}
+
+void
+probe_run_finish (struct probe_run *run, enum probe_outcome outcome,
+                  const char *output, const char *error)
+{
+  probe_run_finish_at (run, 0, outcome, output, error);
+}
+
+void
+probe_run_cancel (struct probe_run *run)
+{
+  if (run == NULL)
+    return;
+  if (run->type == RUN_EXEC && run->exec_started)
+    container_exec_kill (&run->x);
+  run_free (run);
+}
+
+/* ---- exec ---- */
+
+/* third_party/forked/golang/expansion: $(VAR) from the container's static
+ * env, $$ is a literal $, anything else stays as written. */
+static char *
+expand_static (const char *in, const struct container *c)
+{
+  char *out = NULL;
+  size_t len = 0, i;
+  FILE *f = open_memstream (&out, &len);
+
+  if (f == NULL)
+    abort ();
+  while (*in)
+    {
+      const char *close;
+      if (in[0] != '$' || in[1] == '\0')
+        {
+          fputc (*in++, f);
+          continue;
+        }
+      if (in[1] == '$')
+        {
+          fputc ('$', f);
+          in += 2;
+          continue;
+        }
+      if (in[1] != '(' || (close = strchr (in + 2, ')')) == NULL)
+        {
+          fputc (*in++, f);
+          continue;
+        }
+      for (i = 0; c && i < c->env.len; i++)
+        {
+          const struct env_var *e = &c->env.items[i];
+          if (e->value_from == NULL
+              && strlen (e->name) == (size_t)(close - in - 2)
+              && strncmp (e->name, in + 2, close - in - 2) == 0)
+            break;
+        }
+      if (c && i < c->env.len)
+        fputs (c->env.items[i].value ? c->env.items[i].value : "", f);
+      else
+        fwrite (in, 1, close - in + 1, f);
+      in = close + 1;
+    }
+  fclose (f);
+  return out;
+}
+
+static void
+exec_drain (struct probe_run *run, int i)
+{
+  char tmp[4096];
+  ssize_t n;
+
+  while (run->pipe_fd[i] >= 0
+         && (n = read (run->pipe_fd[i], tmp, sizeof (tmp))) != 0)
+    {
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          if (errno == EAGAIN)
+            return;
+          break;
+        }
+      if (run->buf_len[i] < PROBE_MAX_OUTPUT)
+        {
+          size_t keep = PROBE_MAX_OUTPUT - run->buf_len[i];
+          if ((size_t)n < keep)
+            keep = n;
+          memcpy (run->buf[i] + run->buf_len[i], tmp, keep);
+          run->buf_len[i] += keep;
+        }
+    }
+  loop_watcher_del (&run->pipe_w[i]);
+  close (run->pipe_fd[i]);
+  run->pipe_fd[i] = -1;
+}
+
+static void
+pipe_cb (struct loop *l, struct loop_watcher *w, uint32_t events)
+{
+  struct probe_run *run = w->data;
+  (void)l;
+  (void)events;
+  exec_drain (run, w == &run->pipe_w[0] ? 0 : 1);
+}
+
+/* exec.Probe: stdout then stderr (ExecSync's order), at most 10 KiB. */
+static void
+exec_done (struct probe_run *run)
+{
+  cleanup_free char *out = NULL, *msg = NULL;
+  size_t n0, n1;
+
+  exec_drain (run, 0);
+  exec_drain (run, 1);
+  n0 = run->buf_len[0];
+  n1 = run->buf_len[1];
+  if (n0 + n1 > PROBE_MAX_OUTPUT)
+    n1 = PROBE_MAX_OUTPUT - n0;
+  out = malloc (n0 + n1 + 1);
+  memcpy (out, run->buf[0], n0);
+  memcpy (out + n0, run->buf[1], n1);
+  out[n0 + n1] = '\0';
+  switch (run->x.state)
+    {
+    case CONTAINER_EXEC_EXITED:
+      probe_run_finish (
+          run, run->x.exit_code == 0 ? PROBE_OUT_SUCCESS : PROBE_OUT_FAILURE,
+          out, NULL);
+      break;
+    case CONTAINER_EXEC_TIMED_OUT:
+    case CONTAINER_EXEC_KILLED:
+      /* ExecProbeTimeout: a Failure whose output is the TimeoutError */
+      if (asprintf (&msg, "command \"%s\" timed out", run->cmdline) < 0)
+        abort ();
+      probe_run_finish (run, PROBE_OUT_FAILURE, msg, NULL);
+      break;
+    default:
+      probe_run_finish (run, PROBE_OUT_UNKNOWN, "",
+                        run->x.message ? run->x.message : "exec failed");
+    }
+}
+
+static void
+status_cb (struct loop *l, struct loop_watcher *w, uint32_t events)
+{
+  struct probe_run *run = w->data;
+  berth_error_t err = NULL;
+  int r;
+  (void)l;
+  (void)events;
+
+  r = container_exec_poll (&run->x, &err);
+  if (r < 0)
+    {
+      cleanup_free char *m = strdup (berth_error_msg (&err));
+      berth_error_release (&err);
+      probe_run_finish (run, PROBE_OUT_UNKNOWN, "", m);
+      return;
+    }
+  if (r == 1)
+    exec_done (run);
+}
+
+/* The helper enforces the timeout; this catches a helper that hangs. */
+static void
+exec_backstop_cb (struct loop *l, struct loop_watcher *w, uint32_t events)
+{
+  struct probe_run *run = w->data;
+  (void)l;
+  (void)events;
+  container_exec_kill (&run->x);
+}
+
+static int
+exec_start (struct probe_run *run, const struct probe_call *call,
+            berth_error_t *err)
+{
+  const struct exec_action *a = call->spec->exec;
+  struct container_exec_target t
+      = { call->target->pid, call->target->instance_dir };
+  struct container_exec_opts o = { 0 };
+  cleanup_free char **argv = NULL;
+  int out[2], errp[2], i, ret;
+  FILE *f;
+  size_t len;
+
+  argv = calloc (a->command.len + 1, sizeof (char *));
+  f = open_memstream (&run->cmdline, &len);
+  for (size_t k = 0; k < a->command.len; k++)
+    {
+      argv[k] = expand_static (a->command.items[k], call->container);
+      fprintf (f, "%s%s", k ? " " : "", argv[k]);
+    }
+  fclose (f);
+  if (pipe2 (out, O_CLOEXEC | O_NONBLOCK) < 0)
+    return berth_error_sys (err, errno, "pipe");
+  if (pipe2 (errp, O_CLOEXEC | O_NONBLOCK) < 0)
+    {
+      close (out[0]);
+      close (out[1]);
+      return berth_error_sys (err, errno, "pipe");
+    }
+  o.argv = (const char *const *)argv;
+  o.stdin_fd = -1;
+  o.stdout_fd = out[1];
+  o.stderr_fd = errp[1];
+  o.timeout_ms = run->timeout_ms;
+  ret = container_exec_start (&t, &o, &run->x, err);
+  close (out[1]);
+  close (errp[1]);
+  for (size_t k = 0; k < a->command.len; k++)
+    free (argv[k]);
+  run->pipe_fd[0] = out[0];
+  run->pipe_fd[1] = errp[0];
+  if (ret < 0)
+    return ret;
+  run->exec_started = true;
+  for (i = 0; i < 2; i++)
+    {
+      run->buf[i] = malloc (PROBE_MAX_OUTPUT);
+      if (loop_io_add (run->r->loop, &run->pipe_w[i], run->pipe_fd[i], EPOLLIN,
+                       pipe_cb, run, err)
+          < 0)
+        return -1;
+    }
+  if (loop_io_add (run->r->loop, &run->status_w, run->x.status_fd, EPOLLIN,
+                   status_cb, run, err)
+          < 0
+      || loop_timer_add (run->r->loop, &run->timer, run->timeout_ms + 5000, 0,
+                         exec_backstop_cb, run, err)
+             < 0)
+    return -1;
+  return 0;
+}
+
+/* ---- tcpSocket: DoTCPProbe ---- */
+
+static void
+tcp_fail (struct probe_run *run, const char *why)
+{
+  cleanup_free char *msg = NULL;
+  if (asprintf (&msg, "dial tcp %s: %s", run->addr, why) < 0)
+    abort ();
+  probe_run_finish (run, PROBE_OUT_FAILURE, msg, NULL);
+}
+
+static void
+tcp_cb (struct loop *l, struct loop_watcher *w, uint32_t events)
+{
+  struct probe_run *run = w->data;
+  socklen_t sl = sizeof (int);
+  char buf[128], why[160];
+  int e = 0;
+  (void)l;
+  (void)events;
+
+  if (getsockopt (run->sock, SOL_SOCKET, SO_ERROR, &e, &sl) < 0)
+    e = errno;
+  if (e == 0)
+    {
+      probe_run_finish (run, PROBE_OUT_SUCCESS, "", NULL);
+      return;
+    }
+  probe_go_errno (e, buf, sizeof (buf));
+  snprintf (why, sizeof (why), "connect: %s", buf);
+  tcp_fail (run, why);
+}
+
+static void
+tcp_timeout_cb (struct loop *l, struct loop_watcher *w, uint32_t events)
+{
+  (void)l;
+  (void)events;
+  tcp_fail (w->data, "i/o timeout");
+}
+
+static int
+tcp_start (struct probe_run *run, const struct probe_call *call,
+           berth_error_t *err)
+{
+  const struct tcp_socket_action *a = call->spec->tcp_socket;
+  const char *host = a->host && *a->host ? a->host : call->target->pod_ip;
+  struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL;
+  char port_s[16], buf[128], why[160];
+  int port, gai;
+
+  port = probe_resolve_port (&a->port, call->container, err);
+  if (port < 0)
+    return -1;
+  if (host == NULL)
+    return berth_error_make (err, EINVAL, "the pod has no IP");
+  run->addr = probe_join_host_port (host, port);
+  snprintf (port_s, sizeof (port_s), "%d", port);
+  gai = getaddrinfo (host, port_s, &hints, &ai);
+  if (gai != 0)
+    return berth_error_make (err, EINVAL, "dial tcp %s: lookup %s: %s",
+                             run->addr, host, gai_strerror (gai));
+  run->sock
+      = probe_socket_in_netns (run->net_ns, run->r->host_ns, ai->ai_family,
+                               SOCK_STREAM | SOCK_NONBLOCK, err);
+  if (run->sock < 0)
+    {
+      freeaddrinfo (ai);
+      return -1;
+    }
+  if (connect (run->sock, ai->ai_addr, ai->ai_addrlen) < 0
+      && errno != EINPROGRESS)
+    {
+      probe_go_errno (errno, buf, sizeof (buf));
+      freeaddrinfo (ai);
+      snprintf (why, sizeof (why), "connect: %s", buf);
+      tcp_fail (run, why);
+      return 0;
+    }
+  freeaddrinfo (ai);
+  if (loop_io_add (run->r->loop, &run->sock_w, run->sock, EPOLLOUT, tcp_cb, run,
+                   err)
+          < 0
+      || loop_timer_add (run->r->loop, &run->timer, run->timeout_ms, 0,
+                         tcp_timeout_cb, run, err)
+             < 0)
+    return -1;
+  return 0;
+}
+
+/* ---- the runner ---- */
+
+int
+probe_runner_new (struct loop *l, struct probe_runner **out, berth_error_t *err)
+{
+  struct probe_runner *r = calloc (1, sizeof (*r));
+
+  if (r == NULL)
+    abort ();
+  r->loop = l;
+  r->curl_timer.fd = -1;
+  r->host_ns = open ("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (r->host_ns < 0)
+    {
+      free (r);
+      return berth_error_sys (err, errno, "open /proc/self/ns/net");
+    }
+  if (probe_http_init (r, err) < 0)
+    {
+      close (r->host_ns);
+      free (r);
+      return -1;
+    }
+  *out = r;
+  return 0;
+}
+
+void
+probe_runner_free (struct probe_runner *r)
+{
+  if (r == NULL)
+    return;
+  probe_http_cleanup (r);
+  close (r->host_ns);
+  free (r);
+}
+
+int
+probe_run_start (struct probe_runner *r, const struct probe_call *call,
+                 probe_done_cb done, void *ctx, struct probe_run **out,
+                 berth_error_t *err)
+{
+  const struct probe *p = call->spec;
+  struct probe_run *run = calloc (1, sizeof (*run));
+  int ret;
+
+  if (run == NULL)
+    abort ();
+  run->r = r;
+  run->done = done;
+  run->ctx = ctx;
+  run->sock = run->pipe_fd[0] = run->pipe_fd[1] = -1;
+  run->timer.fd = run->pipe_w[0].fd = run->pipe_w[1].fd = -1;
+  run->status_w.fd = run->sock_w.fd = -1;
+  run->net_ns = call->target->net_ns ? strdup (call->target->net_ns) : NULL;
+  run->timeout_ms = (int)((p->timeout_seconds.set && p->timeout_seconds.v > 0
+                               ? p->timeout_seconds.v
+                               : 1)
+                          * 1000);
+  run->deadline_ms = loop_now_ms () + run->timeout_ms;
+  run->type = p->exec         ? RUN_EXEC
+              : p->http_get   ? RUN_HTTP
+              : p->tcp_socket ? RUN_TCP
+                              : RUN_GRPC;
+  run->starting = true;
+  if (p->exec)
+    ret = exec_start (run, call, err);
+  else if (p->http_get)
+    ret = probe_http_start (run, call, err);
+  else if (p->tcp_socket)
+    ret = tcp_start (run, call, err);
+  else if (p->grpc)
+    ret = probe_grpc_start (run, call, err);
+  else
+    ret = berth_error_make (err, EINVAL, "missing probe handler");
+  run->starting = false;
+  if (ret < 0)
+    {
+      if (run->finished)
+        loop_watcher_del (&run->timer);
+      run_free (run);
+      return -1;
+    }
+  *out = run;
+  return 0;
+}
