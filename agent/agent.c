@@ -11,6 +11,8 @@
 
 #include "cleanup.h"
 #include "codec.h"
+#include "cronjob_controller.h"
+#include "job_controller.h"
 #include "k8s_json.h"
 
 void
@@ -247,6 +249,9 @@ agent_init (struct agent *a, const struct agent_options *opt,
     return berth_error_wrap (err, "state dir %s", opt->root);
   if (start_pods (a, opt, err) < 0)
     return -1;
+  /* the Job and CronJob controllers, after the pod worker */
+  agent_add_controller (a, job_controller_new ());
+  agent_add_controller (a, cronjob_controller_new ());
   if (api_start (&a->api, &a->loop, &a->store, opt->socket, opt->listen, err)
       < 0)
     return -1;
