@@ -10,6 +10,7 @@
 #include "client.h"
 #include "codec.h"
 #include "commands.h"
+#include "describe_accounting.h"
 #include "k8s_json.h"
 #include "qos.h"
 
@@ -270,6 +271,7 @@ describe_pod (const char *socket, const struct node *body)
               t->operator&& strcmp (t->operator, "Exists") == 0 ? " op=Exists"
                                                                 : "");
     }
+  describe_accounting_print (stdout, status);
   print_events (socket, p->metadata.namespace, p->metadata.name,
                 p->metadata.uid);
   object_free (o);

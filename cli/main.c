@@ -20,6 +20,8 @@ static const struct command commands[] = {
   { "image", cmd_image, "import, list and remove images in the local store" },
   { "run", cmd_run,
     "run the Pods of a file in the foreground and report on them" },
+  { "top", cmd_top,
+    "show the CPU and memory of pods, with CPU throttling and OOM kills" },
   { "validate", cmd_validate,
     "check manifests as the API server would, print defaulted objects" },
   { "version", cmd_version, "print the version" },
