@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -14,6 +15,7 @@
 #include "cronjob_controller.h"
 #include "job_controller.h"
 #include "k8s_json.h"
+#include "service_controller.h"
 
 void
 agent_log (const char *fmt, ...)
@@ -75,6 +77,12 @@ on_store_change (struct store *s, const struct store_entry *e, bool deleted,
                  void *data, berth_error_t *err)
 {
   struct agent *a = data;
+  if (a->change_ns == 0)
+    {
+      struct timespec ts;
+      clock_gettime (CLOCK_MONOTONIC, &ts);
+      a->change_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    }
   agent_wake (a);
   return persist_on_change (s, e, deleted, &a->persist, err);
 }
@@ -89,6 +97,8 @@ on_sync (struct loop *l, struct loop_watcher *w, uint32_t events)
   (void)l;
   (void)events;
   a->sync_pending = false;
+  a->round_change_ns = a->change_ns;
+  a->change_ns = 0;
   for (size_t i = 0; i < a->n_controllers; i++)
     {
       struct controller *c = a->controllers[i];
@@ -173,6 +183,25 @@ start_pods (struct agent *a, const struct agent_options *opt,
   return 0;
 }
 
+/* The services controller (ClusterIPs, endpoints, nftables routing). */
+static int
+new_services (struct agent *a, const struct agent_options *opt,
+              struct controller **out, berth_error_t *err)
+{
+  struct service_controller_options so = { 0 };
+  if (service_ranges_parse (
+          &a->service_ranges, opt->service_cidr ?: SERVICE_DEFAULT_CIDR,
+          opt->node_port_range ?: SERVICE_DEFAULT_NODE_PORTS, err)
+      < 0)
+    return -1;
+  so.ranges = a->service_ranges;
+  so.cluster_cidr = opt->cluster_cidr ?: "10.88.0.0/16";
+  so.routing = !opt->no_service_routing;
+  so.change_ns = &a->round_change_ns;
+  so.log = agent_log;
+  return service_controller_new (&so, &a->store, out, err);
+}
+
 void
 agent_add_controller (struct agent *a, struct controller *c)
 {
@@ -219,6 +248,7 @@ agent_init (struct agent *a, const struct agent_options *opt,
             berth_error_t *err)
 {
   static const int sigs[] = { SIGINT, SIGTERM, SIGCHLD };
+  struct controller *services = NULL;
 
   memset (a, 0, sizeof (*a));
   a->opt = *opt;
@@ -247,14 +277,22 @@ agent_init (struct agent *a, const struct agent_options *opt,
   a->sync_pending = true;
   if (ensure_default_namespace (a, err) < 0)
     return berth_error_wrap (err, "state dir %s", opt->root);
-  if (start_pods (a, opt, err) < 0)
+  /* before the sources re-read their files: the loaded allocations */
+  if (new_services (a, opt, &services, err) < 0)
     return -1;
+  if (start_pods (a, opt, err) < 0)
+    {
+      services->ops->free (services);
+      return -1;
+    }
+  agent_add_controller (a, services); /* after the pod worker */
   /* the Job and CronJob controllers, after the pod worker */
   agent_add_controller (a, job_controller_new ());
   agent_add_controller (a, cronjob_controller_new ());
   if (api_start (&a->api, &a->loop, &a->store, opt->socket, opt->listen, err)
       < 0)
     return -1;
+  a->api.service_ranges = &a->service_ranges;
   if (opt->manifest_dir && *opt->manifest_dir)
     {
       if (source_dir_start (&a->source, &a->loop, &a->store, opt->manifest_dir,

@@ -17,6 +17,7 @@
 #include "persist.h"
 #include "pod_worker.h"
 #include "source_dir.h"
+#include "service_alloc.h"
 #include "source_url.h"
 #include "store.h"
 
@@ -44,6 +45,11 @@ struct agent_options
   int64_t pod_max_pids; /* 0: unlimited (-1) */
   int64_t container_log_max_size;
   int container_log_max_files;
+  /* Services: kube-apiserver's --service-cluster-ip-range and
+   * --service-node-port-range, kube-proxy's --cluster-cidr (NULL: the
+   * defaults); no_service_routing: endpoints only, no nftables. */
+  const char *service_cidr, *node_port_range, *cluster_cidr;
+  bool no_service_routing;
 };
 
 struct agent
@@ -68,6 +74,11 @@ struct agent
   size_t n_controllers;
   struct loop_watcher sync_timer;
   bool sync_pending;
+  struct service_ranges service_ranges;
+  /* CLOCK_MONOTONIC ns of the first store change since the last round
+   * began, and of the round running (for the services controller's
+   * readiness propagation time). */
+  int64_t change_ns, round_change_ns;
 };
 
 /* Take C (freed by agent_free) and sync it with the others. */

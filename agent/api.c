@@ -15,7 +15,9 @@
 
 #include "cleanup.h"
 #include "codec.h"
+#include "endpoints.h"
 #include "k8s_json.h"
+#include "service_alloc.h"
 
 /* The largest request body: a manifest file's limit, plus room. */
 #define API_MAX_BODY (11 * 1024 * 1024)
@@ -28,6 +30,8 @@ struct route
 {
   const struct kind_info *kind; /* NULL for events */
   bool events;
+  bool endpoints, slices;              /* computed by endpoints.h, read-only */
+  const struct service_ranges *ranges; /* Service allocation, or NULL */
   const char *ns;   /* NULL: all namespaces (or a cluster-scoped kind) */
   const char *name; /* NULL: the collection */
 };
@@ -94,6 +98,14 @@ route_rest (struct route *r, const char *group, const char *version, char **seg,
     {
       r->events = true;
       return 0;
+    }
+  if ((*group == '\0' && strcmp (res, "endpoints") == 0)
+      || (strcmp (group, "discovery.k8s.io") == 0 && strcmp (version, "v1") == 0
+          && strcmp (res, "endpointslices") == 0))
+    {
+      r->slices = *group != '\0';
+      r->endpoints = !r->slices;
+      return r->name && r->ns == NULL ? -1 : 0;
     }
   r->kind = kind_for_resource (group, version, res);
   if (r->kind == NULL)
@@ -224,6 +236,27 @@ get_events (struct store *s, const struct route *r)
   return (struct reply){ 200, k8s_list ("EventList", "v1", s->rv, items) };
 }
 
+/* Endpoints and EndpointSlices: computed from the Services and Pods. */
+static struct reply
+get_endpoints (struct store *s, const struct route *r)
+{
+  struct node *n = endpoints_api_get (s, r->slices, r->ns, r->name);
+  if (n == NULL)
+    {
+      cleanup_free char *msg = NULL;
+      const char *res = r->slices ? "endpointslices" : "endpoints";
+      if (asprintf (&msg, "%s%s \"%s\" not found", res,
+                    r->slices ? ".discovery.k8s.io" : "", r->name)
+          < 0)
+        abort ();
+      return (struct reply){ 404, k8s_status_error (
+                                      404, "NotFound", msg,
+                                      r->slices ? "discovery.k8s.io" : "", res,
+                                      r->name) };
+    }
+  return (struct reply){ 200, n };
+}
+
 /* Decode a request body into a valid object of the route's kind, or a
  * Status reply explaining why not. */
 static struct object *
@@ -303,6 +336,28 @@ from_file (const struct store_entry *e)
   return e && strncmp (e->source, "file:", 5) == 0;
 }
 
+/* The API server's answer to a Service it cannot allocate for: 422 with
+ * the field error, or 500 when a range is full. */
+static struct reply
+alloc_failure (const struct object *o, const struct service_alloc_error *ae)
+{
+  cleanup_free char *msg = service_alloc_error_message (o, ae);
+  struct node *st, *cause, *causes;
+  char cmsg[512];
+  if (*ae->value == '\0')
+    return reply_status (500, "InternalError", msg);
+  st = k8s_status_error (422, "Invalid", msg, "", "services", object_name (o));
+  cause = node_new_map ();
+  node_map_set_str (cause, "reason", "FieldValueInvalid");
+  snprintf (cmsg, sizeof (cmsg), "Invalid value: %s: %s", ae->value, ae->msg);
+  node_map_set_str (cause, "message", cmsg);
+  node_map_set_str (cause, "field", ae->path);
+  causes = node_new_seq ();
+  node_seq_append (causes, cause);
+  node_map_set (node_map_get (st, "details"), "causes", causes);
+  return (struct reply){ 422, st };
+}
+
 static struct reply
 write_object (struct store *s, const struct route *r, bool create,
               const char *body, size_t len)
@@ -337,6 +392,19 @@ write_object (struct store *s, const struct route *r, bool create,
           store_get (s, r->kind, object_namespace (o), name), "replacing");
       object_free (o);
       return rep;
+    }
+  if (r->ranges && o->info->id == KIND_SERVICE)
+    {
+      struct store_entry *old
+          = create ? NULL : store_get (s, r->kind, object_namespace (o), name);
+      struct service_alloc_error ae;
+      if (service_alloc_assign (r->ranges, s, o, old ? old->obj : NULL, &ae)
+          < 0)
+        {
+          struct reply rep = alloc_failure (o, &ae);
+          object_free (o);
+          return rep;
+        }
     }
   /* What the server owns is not the client's to set. */
   expect_rv = steal_pointer (&m->resource_version);
@@ -382,6 +450,11 @@ dispatch (struct store *s, const char *method, const struct route *r,
   if (r->events)
     return get ? get_events (s, r)
                : reply_status (405, "MethodNotAllowed", "events are read-only");
+  if (r->endpoints || r->slices)
+    return get ? get_endpoints (s, r)
+               : reply_status (405, "MethodNotAllowed",
+                               "the server does not allow this method on the "
+                               "requested resource");
   if (get && r->name == NULL)
     return list_objects (s, r);
   if (get)
@@ -408,6 +481,16 @@ api_handle (struct store *s, const char *method, const char *path,
             const char *body, size_t body_len, char **out, size_t *out_len,
             const char **content_type)
 {
+  return api_handle_services (s, NULL, method, path, body, body_len, out,
+                              out_len, content_type);
+}
+
+int
+api_handle_services (struct store *s, const struct service_ranges *ranges,
+                     const char *method, const char *path, const char *body,
+                     size_t body_len, char **out, size_t *out_len,
+                     const char **content_type)
+{
   char buf[1024], *seg[8];
   struct route r;
   struct reply rep;
@@ -431,7 +514,10 @@ api_handle (struct store *s, const char *method, const char *path,
       rep = reply_status (404, "NotFound", msg);
     }
   else
-    rep = dispatch (s, method, &r, body ? body : "", body_len);
+    {
+      r.ranges = ranges;
+      rep = dispatch (s, method, &r, body ? body : "", body_len);
+    }
   if (node_write_json (rep.body, false, out, out_len, &err) < 0)
     {
       berth_error_release (&err);
@@ -519,8 +605,8 @@ on_request (void *cls, struct MHD_Connection *c, const char *url,
       return send_reply (c, 413, out ? out : xstrdup (""), out_len,
                          "application/json");
     }
-  code = api_handle (a->store, method, url, req->body, req->len, &out, &out_len,
-                     &ctype);
+  code = api_handle_services (a->store, a->service_ranges, method, url,
+                              req->body, req->len, &out, &out_len, &ctype);
   return send_reply (c, code, out, out_len, ctype);
 }
 

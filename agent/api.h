@@ -28,12 +28,17 @@ struct api_listener
   struct loop_watcher timer;
 };
 
+struct service_ranges;
+
 struct api
 {
   struct store *store;
   struct loop *loop;
   struct api_listener unix_l, tcp_l;
   char *socket_path; /* removed by api_stop */
+  /* ClusterIP and NodePort allocation for Services written through the
+   * API (service_alloc.h); NULL: the services controller does it after. */
+  const struct service_ranges *service_ranges;
 };
 
 /* Serve on SOCKET_PATH (its parent created, an old socket replaced) and,
@@ -48,5 +53,10 @@ void api_stop (struct api *a);
 int api_handle (struct store *s, const char *method, const char *path,
                 const char *body, size_t body_len, char **out, size_t *out_len,
                 const char **content_type);
+/* The same, allocating for Services from R (NULL: no allocation). */
+int api_handle_services (struct store *s, const struct service_ranges *r,
+                         const char *method, const char *path, const char *body,
+                         size_t body_len, char **out, size_t *out_len,
+                         const char **content_type);
 
 #endif

@@ -1,0 +1,74 @@
+/* service_controller.h - the Services controller: what kube-apiserver's
+ * allocators, the EndpointSlice controller and kube-proxy do for a
+ * Service, in one level-triggered sync over the store.
+ *
+ * Each sync:
+ *  1. assigns the ClusterIP and NodePorts of Services stored without them
+ *     (a manifest file's Service; the API assigns them when it stores one,
+ *     see service_alloc.h), writing the Service back with store_apply and
+ *     keeping what the same Service (uid) had before; a stored Service
+ *     whose ClusterIP or NodePort another one holds, or that is outside the
+ *     ranges, gets the repair controller's Warning event and no routing;
+ *  2. computes every Service's endpoints (endpoints.h);
+ *  3. turns them into kube-proxy's choice of endpoints per service port
+ *     (the ready ones, else the serving and terminating ones) and the
+ *     nftables ruleset (nft_service.h), committed in one transaction when
+ *     its text changed.  The table exists while there are Services to
+ *     route and is deleted when the controller is freed.
+ *
+ * Readiness propagation is measured: from the first store change of the
+ * agent's sync round (*CHANGE_NS, CLOCK_MONOTONIC) to the end of the
+ * committed transaction. */
+#ifndef BERTH_SERVICE_CONTROLLER_H
+#define BERTH_SERVICE_CONTROLLER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "controller.h"
+#include "error.h"
+#include "service_alloc.h"
+#include "store.h"
+
+struct service_controller_options
+{
+  struct service_ranges ranges;
+  const char *cluster_cidr; /* kube-proxy --cluster-cidr; NULL: none */
+  const char *table;        /* NULL: "berth" */
+  bool routing;             /* false: endpoints only, no nftables */
+  /* The monotonic time (ns) of the first store change of the current
+   * round, or 0; read at each commit.  NULL: no measurement. */
+  const int64_t *change_ns;
+  /* Where the controller reports (agent_log); NULL: standard error. */
+  void (*log) (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+};
+
+#define SERVICE_LATENCY_SAMPLES 4096
+
+struct service_controller_stats
+{
+  uint64_t commits;  /* transactions committed */
+  uint64_t measured; /* of which with a store change time */
+  double last_ms;    /* store change -> commit of the last one */
+  double last_tx_ms; /* the transaction alone */
+  double max_ms;
+  /* the last SERVICE_LATENCY_SAMPLES measured latencies, in ms */
+  double samples[SERVICE_LATENCY_SAMPLES];
+  size_t nsamples;
+  size_t routed_ports, routed_endpoints;
+};
+
+/* A new controller.  INITIAL, when given, is the store as loaded from
+ * disk: the allocations it holds are remembered before the manifest
+ * sources re-read their files (which carry no ClusterIP). */
+int service_controller_new (const struct service_controller_options *o,
+                            const struct store *initial,
+                            struct controller **out, berth_error_t *err);
+
+const struct service_controller_stats *
+service_controller_stats (const struct controller *c);
+
+/* The ruleset the last sync computed (NULL before the first one). */
+const char *service_controller_ruleset (const struct controller *c);
+
+#endif

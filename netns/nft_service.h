@@ -1,0 +1,101 @@
+/* nft_service.h - Service routing in nftables, modelled on kube-proxy's
+ * nftables mode (kubernetes pkg/proxy/nftables/proxier.go): one `ip`
+ * table (berth) with the same chains, maps and verdicts:
+ *
+ *   nat-prerouting, nat-output   -> services: daddr . l4proto . dport
+ *                                   vmap @service-ips, and for local
+ *                                   addresses l4proto . dport vmap
+ *                                   @service-nodeports
+ *   service-HASH-ns/svc/tcp/port -> masquerade mark for traffic from
+ *                                   outside the cluster CIDR, then
+ *                                   numgen random mod N vmap to the
+ *                                   endpoint chains
+ *   external-HASH-...            -> (NodePorts) masquerade mark, then the
+ *                                   service chain
+ *   endpoint-HASH-...__IP/PORT   -> masquerade mark when the endpoint is
+ *                                   the client (hairpin), dnat to IP:PORT
+ *   filter-input/forward/output  -> @no-endpoint-services and
+ *                                   @no-endpoint-nodeports: reject for
+ *                                   Services without endpoints;
+ *                                   cluster-ips-check: reject unknown
+ *                                   ports of ClusterIPs, drop unallocated
+ *                                   ClusterIPs
+ *   nat-postrouting              -> masquerading: masquerade fully-random
+ *                                   what carries mark 0x4000
+ *
+ * The ruleset is generated as nft(8) text (a pure function, unit-tested)
+ * and loaded through libnftables in one transaction that replaces the
+ * whole table (add, delete, define: atomic for the packets in flight).
+ * This module knows nothing of the store: its input is the list of
+ * service ports with the endpoints chosen for them. */
+#ifndef BERTH_NFT_SERVICE_H
+#define BERTH_NFT_SERVICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+#define NFT_SERVICE_TABLE "berth"
+/* kube-proxy's --masquerade-bit default (14) */
+#define NFT_SERVICE_MASQ_MARK 0x4000u
+
+struct nft_endpoint
+{
+  const char *ip;
+  int64_t port;
+};
+
+struct nft_service_port
+{
+  const char *ns, *name;
+  const char *port_name; /* "" when unnamed */
+  const char *protocol;  /* TCP, UDP or SCTP */
+  const char *cluster_ip;
+  int64_t port;
+  int64_t node_port; /* 0: none */
+  /* The endpoints to route to (kube-proxy's choice: the ready ones, or the
+   * serving terminating ones when none is ready); none: reject. */
+  const struct nft_endpoint *eps;
+  size_t neps;
+};
+
+struct nft_service_config
+{
+  const char *table;        /* NFT_SERVICE_TABLE */
+  const char *service_cidr; /* drop traffic to unallocated ClusterIPs */
+  /* kube-proxy's --cluster-cidr (local traffic detector): traffic to a
+   * ClusterIP from outside it is masqueraded.  NULL: none is. */
+  const char *cluster_cidr;
+  uint32_t masq_mark;
+};
+
+/* The whole table as nft(8) text (malloc'ed): the transaction that
+ * replaces it. */
+char *nft_service_ruleset (const struct nft_service_config *c,
+                           const struct nft_service_port *ports, size_t n);
+
+/* kube-proxy's chain name bases: "HASH-ns/svc/tcp/port" and
+ * "HASH-ns/svc/tcp/port__IP/PORT" (HASH: base32 of SHA-256, 8 chars). */
+char *nft_service_chain_base (const struct nft_service_port *p,
+                              const struct nft_endpoint *ep);
+
+struct nft_ctx;
+struct nft_service
+{
+  struct nft_ctx *ctx;
+  char *table;
+  char *applied; /* the text of the last committed transaction */
+};
+
+int nft_service_open (struct nft_service *n, const char *table,
+                      berth_error_t *err);
+/* Commit TEXT unless it is what was committed last (*CHANGED false). */
+int nft_service_apply (struct nft_service *n, const char *text, bool *changed,
+                       berth_error_t *err);
+/* Delete the table (no error when it does not exist). */
+int nft_service_delete (struct nft_service *n, berth_error_t *err);
+void nft_service_close (struct nft_service *n);
+
+#endif

@@ -1,0 +1,241 @@
+/* test_nft_service.c - the nftables ruleset of Services, as text: kube-proxy's
+ * chain names (checked against the names in kube-proxy's own tests), the
+ * dispatch maps, random endpoint choice, hairpin masquerade, reject for
+ * Services without endpoints, and the one-transaction replacement. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "nft_service.h"
+
+static const struct nft_service_config cfg = {
+  .table = "berth",
+  .service_cidr = "10.96.0.0/12",
+  .cluster_cidr = "10.88.0.0/16",
+  .masq_mark = NFT_SERVICE_MASQ_MARK,
+};
+
+START_TEST (test_chain_names_as_kube_proxy)
+{
+  /* pkg/proxy/nftables/proxier_test.go: ns1/svc1 port p80 with endpoint
+   * 10.180.0.1:80 */
+  struct nft_service_port p
+      = { .ns = "ns1", .name = "svc1", .port_name = "p80", .protocol = "TCP" };
+  struct nft_endpoint ep = { "10.180.0.1", 80 };
+  cleanup_free char *svc = nft_service_chain_base (&p, NULL);
+  cleanup_free char *epc = nft_service_chain_base (&p, &ep);
+  ck_assert_str_eq (svc, "ULMVA6XW-ns1/svc1/tcp/p80");
+  ck_assert_str_eq (epc, "5OJB2KTY-ns1/svc1/tcp/p80__10.180.0.1/80");
+}
+END_TEST
+
+static bool
+has_line (const char *text, const char *line)
+{
+  size_t l = strlen (line);
+  for (const char *p = strstr (text, line); p; p = strstr (p + 1, line))
+    if ((p == text || p[-1] == '\n' || p[-1] == '\t') && (p[l] == '\n'))
+      return true;
+  return false;
+}
+
+START_TEST (test_ruleset_two_endpoints)
+{
+  struct nft_endpoint eps[]
+      = { { "10.88.0.11", 8080 }, { "10.88.0.12", 8080 } };
+  struct nft_service_port p = { .ns = "default",
+                                .name = "web",
+                                .port_name = "http",
+                                .protocol = "TCP",
+                                .cluster_ip = "10.96.0.10",
+                                .port = 80,
+                                .node_port = 30080,
+                                .eps = eps,
+                                .neps = 2 };
+  cleanup_free char *svc = nft_service_chain_base (&p, NULL);
+  cleanup_free char *e0 = nft_service_chain_base (&p, &eps[0]);
+  cleanup_free char *e1 = nft_service_chain_base (&p, &eps[1]);
+  cleanup_free char *text = nft_service_ruleset (&cfg, &p, 1);
+  cleanup_free char *want = NULL;
+
+  /* the table is replaced in one transaction */
+  ck_assert (strncmp (text,
+                      "add table ip berth\ndelete table ip berth\ntable ip "
+                      "berth {\n",
+                      58)
+             == 0);
+  ck_assert (has_line (text, "masquerade fully-random"));
+  ck_assert (has_line (text, "mark set mark or 0x4000"));
+  ck_assert (has_line (text, "mark and 0x4000 == 0 return"));
+  ck_assert (has_line (text, "ip daddr . meta l4proto . th dport vmap "
+                             "@service-ips"));
+  ck_assert (has_line (text, "fib daddr type local ip daddr != 127.0.0.0/8 "
+                             "meta l4proto . th dport vmap "
+                             "@service-nodeports"));
+  ck_assert (has_line (text, "ip daddr 10.96.0.0/12 drop comment \"Drop "
+                             "traffic to unallocated ClusterIPs\""));
+  /* the service chain: masquerade from outside the cluster CIDR, then a
+   * random endpoint */
+  if (asprintf (&want,
+                "\tchain service-%s {\n\t\tip daddr 10.96.0.10 tcp dport 80 "
+                "ip saddr != 10.88.0.0/16 jump mark-for-masquerade\n"
+                "\t\tnumgen random mod 2 vmap { 0 : goto endpoint-%s, 1 : "
+                "goto endpoint-%s }\n\t}\n",
+                svc, e0, e1)
+      < 0)
+    abort ();
+  ck_assert_msg (strstr (text, want), "%s", text);
+  free (want);
+  /* each endpoint: hairpin masquerade, dnat */
+  if (asprintf (&want,
+                "\tchain endpoint-%s {\n\t\tip saddr 10.88.0.12 jump "
+                "mark-for-masquerade\n\t\tmeta l4proto tcp dnat to "
+                "10.88.0.12:8080\n\t}\n",
+                e1)
+      < 0)
+    abort ();
+  ck_assert_msg (strstr (text, want), "%s", text);
+  free (want);
+  /* the NodePort: masquerade, then the service chain */
+  if (asprintf (&want,
+                "\tchain external-%s {\n\t\tjump mark-for-masquerade\n\t\tgoto "
+                "service-%s\n\t}\n",
+                svc, svc)
+      < 0)
+    abort ();
+  ck_assert_msg (strstr (text, want), "%s", text);
+  free (want);
+  /* the maps, filled after the chains they point to */
+  if (asprintf (&want,
+                "add element ip berth service-ips { 10.96.0.10 . tcp . 80 : "
+                "goto service-%s }",
+                svc)
+      < 0)
+    abort ();
+  ck_assert_msg (has_line (text, want), "%s", text);
+  free (want);
+  if (asprintf (&want,
+                "add element ip berth service-nodeports { tcp . 30080 : goto "
+                "external-%s }",
+                svc)
+      < 0)
+    abort ();
+  ck_assert_msg (has_line (text, want), "%s", text);
+  ck_assert (
+      has_line (text, "add element ip berth cluster-ips { 10.96.0.10 }"));
+  ck_assert (strstr (text, "no-endpoint-services {") != NULL); /* the map */
+  ck_assert (strstr (text, "add element ip berth no-endpoint") == NULL);
+}
+END_TEST
+
+START_TEST (test_ruleset_no_endpoints_rejects)
+{
+  struct nft_service_port p = { .ns = "default",
+                                .name = "web",
+                                .port_name = "",
+                                .protocol = "UDP",
+                                .cluster_ip = "10.96.0.10",
+                                .port = 53,
+                                .node_port = 30053 };
+  cleanup_free char *text = nft_service_ruleset (&cfg, &p, 1);
+  ck_assert (has_line (text, "add element ip berth no-endpoint-services { "
+                             "10.96.0.10 . udp . 53 : goto reject-chain }"));
+  ck_assert (has_line (text, "add element ip berth no-endpoint-nodeports { "
+                             "udp . 30053 : goto reject-chain }"));
+  ck_assert (strstr (text, "service-ips {") != NULL);
+  ck_assert (strstr (text, "add element ip berth service-ips") == NULL);
+  /* no chain of its own */
+  ck_assert (strstr (text, "default/web/udp") == NULL);
+  /* the reject chain, reached from the filter hooks for new connections */
+  ck_assert (has_line (text, "reject"));
+  ck_assert (has_line (text, "ct state new jump service-endpoints-check"));
+  ck_assert (has_line (text, "ct state new jump nodeport-endpoints-check"));
+  ck_assert (has_line (text, "ip daddr @cluster-ips reject comment \"Reject "
+                             "traffic to invalid ports of ClusterIPs\""));
+}
+END_TEST
+
+START_TEST (test_ruleset_stable_and_deduplicated)
+{
+  struct nft_endpoint eps[] = { { "10.88.0.11", 80 }, { "10.88.0.11", 80 } };
+  struct nft_service_port ports[] = {
+    { .ns = "b",
+      .name = "web",
+      .port_name = "",
+      .protocol = "TCP",
+      .cluster_ip = "10.96.0.20",
+      .port = 80,
+      .eps = eps,
+      .neps = 2 },
+    { .ns = "a",
+      .name = "web",
+      .port_name = "",
+      .protocol = "TCP",
+      .cluster_ip = "10.96.0.20",
+      .port = 80,
+      .eps = eps,
+      .neps = 1 },
+  };
+  struct nft_service_port swapped[] = { ports[1], ports[0] };
+  cleanup_free char *t1 = nft_service_ruleset (&cfg, ports, 2);
+  cleanup_free char *t2 = nft_service_ruleset (&cfg, swapped, 2);
+  const char *p;
+  size_t n = 0;
+  /* the same input in another order is the same text: no needless
+   * transactions */
+  ck_assert_str_eq (t1, t2);
+  /* one key per map (a/web, the first in order, keeps it), one endpoint
+   * chain for a repeated endpoint */
+  for (p = strstr (t1, "10.96.0.20 . tcp . 80"); p;
+       p = strstr (p + 1, "10.96.0.20 . tcp . 80"))
+    n++;
+  ck_assert_uint_eq (n, 1);
+  ck_assert (strstr (t1, "/a/web/") == NULL); /* names are ns/svc */
+  ck_assert (strstr (t1, "-a/web/tcp/") != NULL);
+  ck_assert (strstr (t1, "-b/web/tcp/") == NULL);
+  ck_assert (strstr (t1, "numgen random mod 1 vmap") != NULL);
+}
+END_TEST
+
+START_TEST (test_ruleset_without_cluster_cidr)
+{
+  struct nft_endpoint ep = { "10.88.0.11", 80 };
+  struct nft_service_config c = cfg;
+  struct nft_service_port p = { .ns = "default",
+                                .name = "web",
+                                .port_name = "",
+                                .protocol = "TCP",
+                                .cluster_ip = "10.96.0.10",
+                                .port = 80,
+                                .eps = &ep,
+                                .neps = 1 };
+  cleanup_free char *text = NULL;
+  c.cluster_cidr = NULL;
+  text = nft_service_ruleset (&c, &p, 1);
+  ck_assert (strstr (text, "ip saddr !=") == NULL);
+  ck_assert (strstr (text, "ip saddr 10.88.0.11 jump mark-for-masquerade")
+             != NULL);
+  ck_assert (strstr (text, "chain external-") == NULL);
+}
+END_TEST
+
+int
+main (void)
+{
+  Suite *s = suite_create ("nft_service");
+  TCase *tc = tcase_create ("core");
+  SRunner *sr;
+  int failed;
+  tcase_add_test (tc, test_chain_names_as_kube_proxy);
+  tcase_add_test (tc, test_ruleset_two_endpoints);
+  tcase_add_test (tc, test_ruleset_no_endpoints_rejects);
+  tcase_add_test (tc, test_ruleset_stable_and_deduplicated);
+  tcase_add_test (tc, test_ruleset_without_cluster_cidr);
+  suite_add_tcase (s, tc);
+  sr = srunner_create (s);
+  srunner_run_all (sr, CK_ENV);
+  failed = srunner_ntests_failed (sr);
+  srunner_free (sr);
+  return failed ? 1 : 0;
+}
