@@ -1,5 +1,6 @@
-/* cmd_describe.c - `berth describe pod NAME [-n NS]`: a pod as kubectl
- * describe shows it, with its events. */
+/* cmd_describe.c - `berth describe pod|job|cronjob NAME [-n NS]`: the
+ * object as kubectl describe shows it, with its events (Jobs and CronJobs
+ * in describe_batch.c). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include "client.h"
 #include "codec.h"
 #include "commands.h"
+#include "describe_batch.h"
 #include "describe_accounting.h"
 #include "k8s_json.h"
 #include "qos.h"
@@ -305,17 +307,17 @@ cmd_describe (int argc, char **argv)
         socket = optarg;
         break;
       case 'h':
-        printf ("Usage: berth describe pod NAME [-n NS] [--socket PATH]\n");
+        printf ("Usage: berth describe pod|job|cronjob NAME [-n NS] "
+                "[--socket PATH]\n");
         return 0;
       default:
         return 2;
       }
   if (argc - optind != 2
       || (k = client_resource (argv[optind], &events)) == NULL
-      || k->id != KIND_POD)
+      || (k->id != KIND_POD && k->id != KIND_JOB && k->id != KIND_CRON_JOB))
     {
-      fprintf (stderr, "Usage: berth describe pod NAME [-n NS] (only pods "
-                       "for now)\n");
+      fprintf (stderr, "Usage: berth describe pod|job|cronjob NAME [-n NS]\n");
       return 2;
     }
   socket = client_socket (socket);
@@ -332,7 +334,8 @@ cmd_describe (int argc, char **argv)
       client_reply_free (&rep);
       return 1;
     }
-  status = describe_pod (socket, rep.body);
+  status = k->id == KIND_POD ? describe_pod (socket, rep.body)
+                             : describe_batch (socket, ns, rep.body);
   client_reply_free (&rep);
   return status;
 }

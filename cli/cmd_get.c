@@ -176,6 +176,8 @@ has_condition (const struct node *o, const char *type)
   return false;
 }
 
+/* kubectl's printJob: the terminal conditions, Terminating, Suspended,
+ * then the interim ones, else Running. */
 static void
 job_row (const struct node *o, char **row, size_t *i)
 {
@@ -186,16 +188,17 @@ job_row (const struct node *o, char **row, size_t *i)
   const char *end = k8s_get_str (o, "status.completionTime");
   time_t t0, t1;
   char buf[32] = "";
-  /* kubectl says Running for a job without conditions; one that has not
-   * started (no controller runs it yet) is shown as Pending, not faked. */
-  row[(*i)++] = xstrdup (has_condition (o, "Complete")    ? "Complete"
-                         : has_condition (o, "Failed")    ? "Failed"
-                         : has_condition (o, "Suspended") ? "Suspended"
-                         : start                          ? "Running"
-                                                          : "Pending");
+  row[(*i)++] = xstrdup (
+      has_condition (o, "Complete")                   ? "Complete"
+      : has_condition (o, "Failed")                   ? "Failed"
+      : k8s_get_str (o, "metadata.deletionTimestamp") ? "Terminating"
+      : has_condition (o, "Suspended")                ? "Suspended"
+      : has_condition (o, "FailureTarget")            ? "FailureTarget"
+      : has_condition (o, "SuccessCriteriaMet")       ? "SuccessCriteriaMet"
+                                                      : "Running");
   if (comp)
     row[(*i)++] = fmt ("%s/%s", succ ? succ : "0", comp);
-  else if (par && strcmp (par, "1") != 0)
+  else if (par && atoll (par) > 1)
     row[(*i)++] = fmt ("%s/1 of %s", succ ? succ : "0", par);
   else
     row[(*i)++] = fmt ("%s/1", succ ? succ : "0");
@@ -226,6 +229,8 @@ header (const char *kind, bool all_ns, enum output out, char **h)
       { "SCHEDULE", "TIMEZONE", "SUSPEND", "ACTIVE", "LAST SCHEDULE", "AGE" } },
     { "Namespace", { "STATUS", "AGE" } },
     { "Event", { "TYPE", "REASON", "OBJECT", "MESSAGE" } },
+    { "Endpoints", { "ENDPOINTS", "AGE" } },
+    { "EndpointSlice", { "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE" } },
   };
   size_t n = 0;
   if (all_ns && strcmp (kind, "Namespace") != 0)
@@ -245,6 +250,87 @@ header (const char *kind, bool all_ns, enum output out, char **h)
       h[n++] = xstrdup ("READINESS GATES");
     }
   return n;
+}
+
+/* kubectl's formatEndpoints: the ready addresses with each port, at most
+ * three, then "+ N more...". */
+static char *
+endpoints_cell (const struct node *o)
+{
+  const struct node *subsets = k8s_get (o, "subsets");
+  char *s = xstrdup ("");
+  size_t listed = 0, count = 0;
+  if (len_of (subsets) == 0)
+    {
+      free (s);
+      return xstrdup ("<none>");
+    }
+  for (size_t i = 0; i < subsets->len; i++)
+    {
+      const struct node *addrs = k8s_get (subsets->items[i], "addresses");
+      const struct node *ports = k8s_get (subsets->items[i], "ports");
+      size_t np = len_of (ports) ? ports->len : 1;
+      for (size_t p = 0; p < np; p++)
+        {
+          count += len_of (addrs);
+          for (size_t a = 0; a < len_of (addrs) && listed < 3; a++, listed++)
+            {
+              const char *ip = k8s_get_str (addrs->items[a], "ip");
+              const char *port
+                  = len_of (ports) ? k8s_get_str (ports->items[p], "port")
+                                   : NULL;
+              char *n = fmt ("%s%s%s%s%s", s, listed ? "," : "", ip ? ip : "",
+                             port ? ":" : "", port ? port : "");
+              free (s);
+              s = n;
+            }
+        }
+    }
+  if (count > 3)
+    {
+      char *n = fmt ("%s + %zu more...", s, count - 3);
+      free (s);
+      s = n;
+    }
+  return s;
+}
+
+/* kubectl's formatDiscoveryPorts / formatDiscoveryEndpoints: at most three,
+ * "<unset>" when there are none. */
+static char *
+slice_cell (const struct node *o, bool ports)
+{
+  const struct node *list = k8s_get (o, ports ? "ports" : "endpoints");
+  char *s = xstrdup ("");
+  size_t count = 0;
+  for (size_t i = 0; i < len_of (list); i++)
+    {
+      const struct node *addrs = k8s_get (list->items[i], "addresses");
+      size_t n = ports ? 1 : len_of (addrs);
+      for (size_t a = 0; a < n; a++, count++)
+        {
+          const char *v = ports ? k8s_get_str (list->items[i], "port")
+                                : addrs->items[a]->text;
+          char *x;
+          if (count >= 3)
+            continue;
+          x = fmt ("%s%s%s", s, count ? "," : "", v ? v : "<unset>");
+          free (s);
+          s = x;
+        }
+    }
+  if (count == 0)
+    {
+      free (s);
+      return xstrdup ("<unset>");
+    }
+  if (count > 3)
+    {
+      char *x = fmt ("%s + %zu more...", s, count - 3);
+      free (s);
+      s = x;
+    }
+  return s;
 }
 
 static void
@@ -313,6 +399,14 @@ object_row (const char *kind, const struct node *o, bool all_ns,
     }
   else if (strcmp (kind, "Namespace") == 0)
     row[i++] = str_or (k8s_get_str (o, "status.phase"), "Active");
+  else if (strcmp (kind, "Endpoints") == 0)
+    row[i++] = endpoints_cell (o);
+  else if (strcmp (kind, "EndpointSlice") == 0)
+    {
+      row[i++] = str_or (k8s_get_str (o, "addressType"), "");
+      row[i++] = slice_cell (o, true);
+      row[i++] = slice_cell (o, false);
+    }
   if (age)
     row[i++] = age_of (age_ts);
 }
@@ -369,6 +463,29 @@ print_table (const char *kind, const struct node *body, bool single,
   return 0;
 }
 
+/* The kinds the agent computes (endpoints.h) rather than stores. */
+static const char *
+derived_resource (const char *name)
+{
+  if (strcmp (name, "endpoints") == 0 || strcmp (name, "ep") == 0)
+    return "Endpoints";
+  if (strcmp (name, "endpointslices") == 0
+      || strcmp (name, "endpointslice") == 0
+      || strcmp (name, "endpointslices.discovery.k8s.io") == 0)
+    return "EndpointSlice";
+  return NULL;
+}
+
+static char *
+derived_path (const char *kind, const char *ns, const char *name)
+{
+  bool slices = strcmp (kind, "EndpointSlice") == 0;
+  return fmt ("%s%s%s%s%s%s", slices ? "/apis/discovery.k8s.io/v1" : "/api/v1",
+              ns ? "/namespaces/" : "", ns ? ns : "",
+              slices ? "/endpointslices" : "/endpoints", name ? "/" : "",
+              name ? name : "");
+}
+
 static void
 usage (FILE *f)
 {
@@ -376,7 +493,8 @@ usage (FILE *f)
            "Usage: berth get RESOURCE [NAME] [-n NS | -A] [-o wide|json|yaml]\n"
            "\n"
            "Show the agent's objects as kubectl does.  RESOURCE: pods (po),\n"
-           "configmaps (cm), secrets, services (svc), events (ev), jobs,\n"
+           "configmaps (cm), secrets, services (svc), endpoints (ep),\n"
+           "endpointslices, events (ev), jobs,\n"
            "cronjobs (cj), namespaces (ns).\n"
            "\n"
            "Options:\n"
@@ -402,6 +520,7 @@ cmd_get (int argc, char **argv)
   enum output out = OUT_TABLE;
   bool all_ns = false, events = false;
   const struct kind_info *k;
+  const char *derived; /* Endpoints, EndpointSlice: not kinds of the model */
   struct client_reply rep;
   berth_error_t err = NULL;
   cleanup_free char *path = NULL;
@@ -448,8 +567,9 @@ cmd_get (int argc, char **argv)
       usage (stderr);
       return 2;
     }
-  k = client_resource (argv[optind], &events);
-  if (k == NULL && !events)
+  derived = derived_resource (argv[optind]);
+  k = derived ? NULL : client_resource (argv[optind], &events);
+  if (k == NULL && !events && !derived)
     {
       fprintf (stderr,
                "error: the server doesn't have a resource type \"%s\"\n",
@@ -458,7 +578,10 @@ cmd_get (int argc, char **argv)
     }
   if (argc - optind == 2)
     name = argv[optind + 1];
-  path = client_path (k, events, all_ns && !name ? NULL : ns, name);
+  if (derived)
+    path = derived_path (derived, all_ns && !name ? NULL : ns, name);
+  else
+    path = client_path (k, events, all_ns && !name ? NULL : ns, name);
   if (client_request (client_socket (socket), "GET", path, NULL, &rep, &err)
       < 0)
     {
@@ -475,7 +598,10 @@ cmd_get (int argc, char **argv)
   if (out == OUT_JSON || out == OUT_YAML)
     status = print_structured (rep.body, out);
   else
-    status = print_table (events ? "Event" : k->kind, rep.body, name != NULL,
+    status = print_table (derived  ? derived
+                          : events ? "Event"
+                                   : k->kind,
+                          rep.body, name != NULL,
                           all_ns && !name, out, ns);
   client_reply_free (&rep);
   return status;
