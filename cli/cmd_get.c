@@ -276,9 +276,9 @@ endpoints_cell (const struct node *o)
           for (size_t a = 0; a < len_of (addrs) && listed < 3; a++, listed++)
             {
               const char *ip = k8s_get_str (addrs->items[a], "ip");
-              const char *port
-                  = len_of (ports) ? k8s_get_str (ports->items[p], "port")
-                                   : NULL;
+              const char *port = len_of (ports)
+                                     ? k8s_get_str (ports->items[p], "port")
+                                     : NULL;
               char *n = fmt ("%s%s%s%s%s", s, listed ? "," : "", ip ? ip : "",
                              port ? ":" : "", port ? port : "");
               free (s);
@@ -601,8 +601,7 @@ cmd_get (int argc, char **argv)
     status = print_table (derived  ? derived
                           : events ? "Event"
                                    : k->kind,
-                          rep.body, name != NULL,
-                          all_ns && !name, out, ns);
+                          rep.body, name != NULL, all_ns && !name, out, ns);
   client_reply_free (&rep);
   return status;
 }
