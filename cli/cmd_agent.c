@@ -64,6 +64,17 @@ usage (FILE *f)
       "  --seccomp-default=false     Unconfined without a seccompProfile\n"
       "  --max-pods N                pods admitted at most (110)\n"
       "  --pod-max-pids N            pids.max of each pod (unlimited)\n"
+      "\n"
+      "Services (as kube-apiserver and kube-proxy):\n"
+      "  --service-cluster-ip-range CIDR\n"
+      "                              ClusterIPs (10.96.0.0/12; the first is\n"
+      "                              the kubernetes Service's)\n"
+      "  --service-node-port-range R NodePorts (30000-32767)\n"
+      "  --cluster-cidr CIDR         traffic from outside it to a ClusterIP\n"
+      "                              is masqueraded (the --pod-cidr)\n"
+      "  --proxy-mode nftables|none  route Services with nftables (table ip\n"
+      "                              berth, removed at exit), or only compute\n"
+      "                              their endpoints (default nftables)\n"
       "  -h, --help                  show this help\n",
       AGENT_DEFAULT_ROOT, AGENT_DEFAULT_SOCKET);
 }
@@ -213,35 +224,44 @@ cmd_agent (int argc, char **argv)
     OPT_SECCOMP_DEFAULT,
     OPT_MAX_PODS,
     OPT_POD_MAX_PIDS,
+    OPT_SERVICE_CIDR,
+    OPT_NODE_PORTS,
+    OPT_CLUSTER_CIDR,
+    OPT_PROXY_MODE,
   };
-  static const struct option options[]
-      = { { "root", required_argument, NULL, OPT_ROOT },
-          { "socket", required_argument, NULL, OPT_SOCKET },
-          { "manifest-dir", required_argument, NULL, OPT_MANIFEST_DIR },
-          { "file-check-frequency", required_argument, NULL, OPT_FILE_CHECK },
-          { "manifest-url", required_argument, NULL, OPT_MANIFEST_URL },
-          { "manifest-url-header", required_argument, NULL, OPT_URL_HEADER },
-          { "http-check-frequency", required_argument, NULL, OPT_HTTP_CHECK },
-          { "manifest-url-cacert", required_argument, NULL, OPT_URL_CACERT },
-          { "manifest-url-cert", required_argument, NULL, OPT_URL_CERT },
-          { "manifest-url-key", required_argument, NULL, OPT_URL_KEY },
-          { "manifest-url-insecure-skip-tls-verify", no_argument, NULL,
-            OPT_URL_INSECURE },
-          { "listen", required_argument, NULL, OPT_LISTEN },
-          { "hostname-override", required_argument, NULL, OPT_HOSTNAME },
-          { "run-dir", required_argument, NULL, OPT_RUN_DIR },
-          { "log-dir", required_argument, NULL, OPT_LOG_DIR },
-          { "cgroup-root", required_argument, NULL, OPT_CGROUP_ROOT },
-          { "no-resource-enforcement", no_argument, NULL, OPT_NO_ENFORCE },
-          { "no-cni", no_argument, NULL, OPT_NO_CNI },
-          { "cni-conf-dir", required_argument, NULL, OPT_CNI_CONF },
-          { "cni-bin-dir", required_argument, NULL, OPT_CNI_BIN },
-          { "pod-cidr", required_argument, NULL, OPT_POD_CIDR },
-          { "seccomp-default", required_argument, NULL, OPT_SECCOMP_DEFAULT },
-          { "max-pods", required_argument, NULL, OPT_MAX_PODS },
-          { "pod-max-pids", required_argument, NULL, OPT_POD_MAX_PIDS },
-          { "help", no_argument, NULL, 'h' },
-          { NULL, 0, NULL, 0 } };
+  static const struct option options[] = {
+    { "root", required_argument, NULL, OPT_ROOT },
+    { "socket", required_argument, NULL, OPT_SOCKET },
+    { "manifest-dir", required_argument, NULL, OPT_MANIFEST_DIR },
+    { "file-check-frequency", required_argument, NULL, OPT_FILE_CHECK },
+    { "manifest-url", required_argument, NULL, OPT_MANIFEST_URL },
+    { "manifest-url-header", required_argument, NULL, OPT_URL_HEADER },
+    { "http-check-frequency", required_argument, NULL, OPT_HTTP_CHECK },
+    { "manifest-url-cacert", required_argument, NULL, OPT_URL_CACERT },
+    { "manifest-url-cert", required_argument, NULL, OPT_URL_CERT },
+    { "manifest-url-key", required_argument, NULL, OPT_URL_KEY },
+    { "manifest-url-insecure-skip-tls-verify", no_argument, NULL,
+      OPT_URL_INSECURE },
+    { "listen", required_argument, NULL, OPT_LISTEN },
+    { "hostname-override", required_argument, NULL, OPT_HOSTNAME },
+    { "run-dir", required_argument, NULL, OPT_RUN_DIR },
+    { "log-dir", required_argument, NULL, OPT_LOG_DIR },
+    { "cgroup-root", required_argument, NULL, OPT_CGROUP_ROOT },
+    { "no-resource-enforcement", no_argument, NULL, OPT_NO_ENFORCE },
+    { "no-cni", no_argument, NULL, OPT_NO_CNI },
+    { "cni-conf-dir", required_argument, NULL, OPT_CNI_CONF },
+    { "cni-bin-dir", required_argument, NULL, OPT_CNI_BIN },
+    { "pod-cidr", required_argument, NULL, OPT_POD_CIDR },
+    { "seccomp-default", required_argument, NULL, OPT_SECCOMP_DEFAULT },
+    { "max-pods", required_argument, NULL, OPT_MAX_PODS },
+    { "pod-max-pids", required_argument, NULL, OPT_POD_MAX_PIDS },
+    { "service-cluster-ip-range", required_argument, NULL, OPT_SERVICE_CIDR },
+    { "service-node-port-range", required_argument, NULL, OPT_NODE_PORTS },
+    { "cluster-cidr", required_argument, NULL, OPT_CLUSTER_CIDR },
+    { "proxy-mode", required_argument, NULL, OPT_PROXY_MODE },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 }
+  };
   struct agent_options opt = { .root = AGENT_DEFAULT_ROOT,
                                .socket = AGENT_DEFAULT_SOCKET,
                                .file_check_ms = AGENT_DEFAULT_FILE_CHECK_MS };
@@ -335,6 +355,24 @@ cmd_agent (int argc, char **argv)
             opt.pod_max_pids = v;
           break;
         }
+      case OPT_SERVICE_CIDR:
+        opt.service_cidr = optarg;
+        break;
+      case OPT_NODE_PORTS:
+        opt.node_port_range = optarg;
+        break;
+      case OPT_CLUSTER_CIDR:
+        opt.cluster_cidr = optarg;
+        break;
+      case OPT_PROXY_MODE:
+        if (strcmp (optarg, "nftables") != 0 && strcmp (optarg, "none") != 0)
+          {
+            fprintf (stderr, "berth agent: --proxy-mode %s: nftables or none\n",
+                     optarg);
+            return 2;
+          }
+        opt.no_service_routing = strcmp (optarg, "none") == 0;
+        break;
       case 'h':
         usage (stdout);
         return 0;
@@ -342,6 +380,8 @@ cmd_agent (int argc, char **argv)
         usage (stderr);
         return 2;
       }
+  if (opt.cluster_cidr == NULL)
+    opt.cluster_cidr = opt.sandbox.pod_cidr;
   if (optind < argc)
     {
       fprintf (stderr, "berth agent: unexpected argument '%s'\n", argv[optind]);
