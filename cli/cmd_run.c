@@ -22,6 +22,7 @@
 #include "pod_runner.h"
 #include "pod_worker.h"
 #include "quantity.h"
+#include "run_job.h"
 #include "run_report.h"
 
 #define MAX_PODS 64
@@ -56,6 +57,12 @@ usage (FILE *f)
       "Ctrl-C; in the last two cases the Pods are torn down cleanly.\n"
       "Exit status: 0 when every Pod succeeded, 1 otherwise, 2 on usage\n"
       "errors.\n"
+      "\n"
+      "Jobs run to completion the same way, their pods created, counted\n"
+      "and retried by the Job controller (completions, parallelism,\n"
+      "backoffLimit, activeDeadlineSeconds, Indexed, podFailurePolicy);\n"
+      "the report shows each Job and its pods.  Exit status: 0 when every\n"
+      "Job is Complete.\n"
       "\n"
       "Options:\n"
       "  -f, --filename FILE          manifests (repeatable; - for stdin)\n"
@@ -265,6 +272,9 @@ struct run_state
   const struct pod *pods[MAX_PODS];
   size_t n_cms, n_secrets, n_pods;
   struct pod_runner runners[MAX_PODS];
+  /* Jobs run through run_job.c, with every valid object of the files */
+  const struct object *objs[256];
+  size_t n_objs, n_jobs;
   struct run_watch watch[MAX_PODS];
   size_t n_started;
 };
@@ -296,7 +306,11 @@ load (struct run_opts *o, struct run_state *st)
               bad++;
               continue;
             }
-          if (obj->info->id == KIND_POD && st->n_pods < MAX_PODS)
+          if (st->n_objs < 256)
+            st->objs[st->n_objs++] = obj;
+          if (obj->info->id == KIND_JOB)
+            st->n_jobs++;
+          else if (obj->info->id == KIND_POD && st->n_pods < MAX_PODS)
             st->pods[st->n_pods++] = obj->data;
           else if (obj->info->id == KIND_CONFIG_MAP && st->n_cms < 256)
             st->cms[st->n_cms++] = obj->data;
@@ -311,9 +325,9 @@ load (struct run_opts *o, struct run_state *st)
     }
   if (bad)
     return -1;
-  if (st->n_pods == 0)
+  if (st->n_pods == 0 && st->n_jobs == 0)
     {
-      fprintf (stderr, "berth run: no Pod in the given files\n");
+      fprintf (stderr, "berth run: no Pod or Job in the given files\n");
       return -1;
     }
   o->cfg.config_maps = st->cms;
@@ -446,6 +460,13 @@ cmd_run (int argc, char **argv)
       goto done;
     }
   out = o.json ? stderr : stdout;
+  if (st->n_jobs > 0)
+    {
+      struct run_job_input in
+          = { &o.cfg, o.timeout_ms, o.json, st->objs, st->n_objs };
+      status = run_job (&in, out);
+      goto done;
+    }
   o.cfg.event = print_event;
   o.cfg.event_ctx = out;
   sigemptyset (&mask);
