@@ -21,7 +21,8 @@
 
 struct MHD_Daemon;
 
-struct api_listener {
+struct api_listener
+{
   struct MHD_Daemon *daemon;
   struct loop_watcher io;
   struct loop_watcher timer;
@@ -29,7 +30,8 @@ struct api_listener {
 
 struct service_ranges;
 
-struct api {
+struct api
+{
   struct store *store;
   struct loop *loop;
   struct api_listener unix_l, tcp_l;
@@ -37,9 +39,9 @@ struct api {
   /* Paths that are not stored objects (/metrics, /stats/summary, a pod's
    * log), tried first: returns the HTTP status with a malloc'ed body, or 0
    * when PATH is not its.  ARG looks up a query parameter (?container=). */
-  int (*extra)(void *ctx, const char *method, const char *path,
-               const char *(*arg)(void *actx, const char *key), void *actx,
-               char **out, size_t *out_len, const char **content_type);
+  int (*extra) (void *ctx, const char *method, const char *path,
+                const char *(*arg) (void *actx, const char *key), void *actx,
+                char **out, size_t *out_len, const char **content_type);
   void *extra_ctx;
   /* ClusterIP and NodePort allocation for Services written through the
    * API (service_alloc.h); NULL: the services controller does it after. */
@@ -49,19 +51,19 @@ struct api {
 /* Serve on SOCKET_PATH (its parent created, an old socket replaced) and,
  * when LISTEN is set ("PORT", "ADDR:PORT"; ADDR defaults to 127.0.0.1), on
  * TCP. */
-int api_start(struct api *a, struct loop *l, struct store *s,
-              const char *socket_path, const char *listen, berth_error_t *err);
-void api_stop(struct api *a);
+int api_start (struct api *a, struct loop *l, struct store *s,
+               const char *socket_path, const char *listen, berth_error_t *err);
+void api_stop (struct api *a);
 
 /* Handle one request: returns the HTTP status and a malloc'ed body in
  * *OUT (JSON, or "ok" for /healthz) with its *CONTENT_TYPE. */
-int api_handle(struct store *s, const char *method, const char *path,
-               const char *body, size_t body_len, char **out, size_t *out_len,
-               const char **content_type);
+int api_handle (struct store *s, const char *method, const char *path,
+                const char *body, size_t body_len, char **out, size_t *out_len,
+                const char **content_type);
 /* The same, allocating for Services from R (NULL: no allocation). */
-int api_handle_services(struct store *s, const struct service_ranges *r,
-                        const char *method, const char *path, const char *body,
-                        size_t body_len, char **out, size_t *out_len,
-                        const char **content_type);
+int api_handle_services (struct store *s, const struct service_ranges *r,
+                         const char *method, const char *path, const char *body,
+                         size_t body_len, char **out, size_t *out_len,
+                         const char **content_type);
 
 #endif
