@@ -9,7 +9,8 @@
  * Each cycle: pod_runner_start (admission, cgroups, sandbox with CNI,
  * volumes), pod_runner_sync until the pod is terminal (its containers ran
  * to their end), pod_runner_stop, pod_runner_free.  The pod should exit by
- * itself (restartPolicy Never).  Prints key=value lines: cycles, seconds,
+ * itself (restartPolicy Never); the file's ConfigMaps and Secrets are
+ * available to it.  Prints key=value lines: cycles, seconds,
  * cycle_ms_median, cycle_ms_max, failed (cycles whose pod did not
  * succeed), and this process's fds_before/after and mounts_before/after.
  * Exit status 0, or 1 with the error on stderr.
@@ -123,6 +124,9 @@ main (int argc, char **argv)
   struct cgroup_fs *cg = NULL;
   struct manifest m = { 0 };
   const struct pod *pod = NULL;
+  const struct config_map *cms[16];
+  const struct secret *secrets[16];
+  size_t n_cms = 0, n_secrets = 0;
   berth_error_t err = NULL;
   struct sysinfo si;
   double *t, start;
@@ -150,10 +154,22 @@ main (int argc, char **argv)
     }
   if (manifest_read_file (argv[i + 1], &m, &err) < 0)
     return die ("read", &err);
-  for (size_t k = 0; k < m.len && pod == NULL; k++)
-    if (m.objects[k]->info && m.objects[k]->info->id == KIND_POD
-        && object_is_valid (m.objects[k]))
-      pod = m.objects[k]->data;
+  for (size_t k = 0; k < m.len; k++)
+    {
+      struct object *o = m.objects[k];
+      if (o->info == NULL || !object_is_valid (o))
+        continue;
+      if (o->info->id == KIND_POD && pod == NULL)
+        pod = o->data;
+      else if (o->info->id == KIND_CONFIG_MAP && n_cms < 16)
+        cms[n_cms++] = o->data;
+      else if (o->info->id == KIND_SECRET && n_secrets < 16)
+        secrets[n_secrets++] = o->data;
+    }
+  cfg.config_maps = cms;
+  cfg.n_config_maps = n_cms;
+  cfg.secrets = secrets;
+  cfg.n_secrets = n_secrets;
   if (pod == NULL)
     {
       fprintf (stderr, "pod-cycle: no valid Pod in %s\n", argv[i + 1]);
@@ -183,6 +199,9 @@ main (int argc, char **argv)
       double s = now_ms ();
       failed += !cycle (&cfg, pod);
       t[c] = now_ms () - s;
+      if ((c + 1) % 100 == 0)
+        fprintf (stderr, "pod-cycle: %d cycles in %.0f s\n", c + 1,
+                 (now_ms () - start) / 1000);
     }
   printf ("cycles=%d\nseconds=%.1f\n", n, (now_ms () - start) / 1000);
   qsort (t, (size_t)n, sizeof (*t), cmp_double);
