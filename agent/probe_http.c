@@ -287,18 +287,34 @@ url_host (const char *url)
   return r;
 }
 
+/* The host and port a URL dials (the port defaulted by scheme). */
+static char *
+url_addr (const char *url)
+{
+  CURLU *u = curl_url ();
+  char *host = NULL, *port = NULL, *r = NULL;
+
+  if (u && curl_url_set (u, CURLUPART_URL, url, 0) == CURLUE_OK
+      && curl_url_get (u, CURLUPART_HOST, &host, 0) == CURLUE_OK
+      && curl_url_get (u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT)
+             == CURLUE_OK
+      && asprintf (&r, "%s:%s", host, port) < 0)
+    abort ();
+  curl_free (host);
+  curl_free (port);
+  curl_url_cleanup (u);
+  return r;
+}
+
 /* Go's client.Do error, as the probe's output: Get "URL": ... */
 static void
 http_error (struct probe_run *run, CURLcode rc)
 {
   cleanup_free char *msg = NULL, *addr = NULL;
-  char *ip = NULL;
-  long port = 0, oserr = 0;
+  long oserr = 0;
   char buf[128];
 
   curl_easy_getinfo (run->easy, CURLINFO_OS_ERRNO, &oserr);
-  curl_easy_getinfo (run->easy, CURLINFO_PRIMARY_IP, &ip);
-  curl_easy_getinfo (run->easy, CURLINFO_PRIMARY_PORT, &port);
   if (rc == CURLE_OPERATION_TIMEDOUT)
     {
       if (asprintf (&msg,
@@ -308,10 +324,10 @@ http_error (struct probe_run *run, CURLcode rc)
           < 0)
         abort ();
     }
-  else if (rc == CURLE_COULDNT_CONNECT && oserr)
+  else if (rc == CURLE_COULDNT_CONNECT && oserr
+           && (addr = url_addr (run->url)) != NULL)
     {
       probe_go_errno ((int)oserr, buf, sizeof (buf));
-      addr = probe_join_host_port (ip && *ip ? ip : run->orig_host, (int)port);
       if (asprintf (&msg, "Get \"%s\": dial tcp %s: connect: %s", run->url,
                     addr, buf)
           < 0)

@@ -13,6 +13,7 @@ int cmd_apply (int argc, char **argv);
 int cmd_delete (int argc, char **argv);
 int cmd_describe (int argc, char **argv);
 int cmd_get (int argc, char **argv);
+int cmd_exec (int argc, char **argv);
 int cmd_top (int argc, char **argv);
 
 #endif

@@ -16,6 +16,7 @@ static const struct command commands[] = {
   { "apply", cmd_apply, "create or update objects in the agent from files" },
   { "delete", cmd_delete, "delete objects from the agent" },
   { "describe", cmd_describe, "show a pod in detail, with its events" },
+  { "exec", cmd_exec, "run a command in a running container" },
   { "get", cmd_get, "list the agent's objects as kubectl does" },
   { "image", cmd_image, "import, list and remove images in the local store" },
   { "run", cmd_run,

@@ -430,14 +430,14 @@ kill_command (pid_t pid)
 
 /* Wait for the command, its timeout or a SIGTERM; report; exit. */
 __attribute__ ((noreturn)) static void
-supervise (pid_t pid, int timeout_ms, int status_fd, int sigfd)
+supervise (pid_t pid, const struct timespec *start, int timeout_ms,
+           int status_fd, int sigfd)
 {
   struct signalfd_siginfo si;
   struct pollfd pfd = { .fd = sigfd, .events = POLLIN };
-  struct timespec start, now;
+  struct timespec now;
   int wstatus, left = timeout_ms, r;
 
-  clock_gettime (CLOCK_MONOTONIC, &start);
   for (;;)
     {
       r = waitpid (pid, &wstatus, WNOHANG);
@@ -450,8 +450,8 @@ supervise (pid_t pid, int timeout_ms, int status_fd, int sigfd)
         {
           clock_gettime (CLOCK_MONOTONIC, &now);
           left = timeout_ms
-                 - (int)((now.tv_sec - start.tv_sec) * 1000
-                         + (now.tv_nsec - start.tv_nsec) / 1000000);
+                 - (int)((now.tv_sec - start->tv_sec) * 1000
+                         + (now.tv_nsec - start->tv_nsec) / 1000000);
           if (left <= 0)
             {
               kill_command (pid);
@@ -505,9 +505,13 @@ helper_main (const struct container_exec_target *t,
   char msg[4096];
   int rep[2], sigfd;
   ssize_t n, got = 0;
+  struct timespec start;
   sigset_t mask;
   pid_t pid;
 
+  /* The timeout counts from here, joining the container included, as
+   * ExecSync's does. */
+  clock_gettime (CLOCK_MONOTONIC, &start);
   sigemptyset (&mask);
   sigaddset (&mask, SIGCHLD);
   sigaddset (&mask, SIGTERM);
@@ -556,7 +560,7 @@ helper_main (const struct container_exec_target *t,
       _exit (0);
     }
   close (rep[0]);
-  supervise (pid, o->timeout_ms, status_fd, sigfd);
+  supervise (pid, &start, o->timeout_ms, status_fd, sigfd);
 fail:
   report (status_fd, "error\n%s", berth_error_msg (&err));
   _exit (0);

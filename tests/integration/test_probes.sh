@@ -1,0 +1,224 @@
+# Probe tests (agent/probe_*.c, agent/prober.c, runtime/container_exec.c)
+# through the driver tests/integration/probe-tool, against containers
+# started by tests/integration/ctr-run (busybox image) in a network
+# namespace of the test's own.  Every probe addresses 127.0.0.1 inside that
+# namespace, where the host has nothing listening: a success proves the
+# probe ran in the pod's namespace.  Sourced by tests/integration/run.
+
+PROBE_TOOL=$BERTH_BUILDDIR/tests/integration/probe-tool
+PROBE_CTR_RUN=$BERTH_BUILDDIR/tests/integration/ctr-run
+PROBE_GRPC=$BERTH_BUILDDIR/tests/integration/grpc-health-server
+
+need_probe() {
+	[ -x "$PROBE_TOOL" ] || skip "no probe-tool at $PROBE_TOOL"
+	[ -x "$PROBE_CTR_RUN" ] || skip "no ctr-run at $PROBE_CTR_RUN"
+	need_vm
+	PROBE_LAYER=$(_probe_layer)
+	PROBE_NS=$(make_netns p)
+	PROBE_NSFILE=/run/netns/$PROBE_NS
+}
+
+_probe_layer() {
+	local dir=$BERTH_TEST_RUNDIR/probe-layer img m l
+	(
+		flock 8
+		if [ ! -e "$dir/.done" ]; then
+			img=$(test_image busybox)
+			m=$(grep -o '"digest":"sha256:[0-9a-f]*"' "$img/index.json" | head -n 1 | cut -d: -f3 | tr -d '"')
+			l=$(grep -o '"layers":\[{[^}]*}' "$img/blobs/sha256/$m" | grep -o 'sha256:[0-9a-f]*' | cut -d: -f2)
+			rm -rf "$dir" && mkdir -p "$dir/rootfs"
+			tar -xzf "$img/blobs/sha256/$l" -C "$dir/rootfs"
+			touch "$dir/.done"
+		fi
+	) 8>"$BERTH_TEST_RUNDIR/.probe-layer.lock"
+	echo "$dir/rootfs"
+}
+
+# pctr NAME [ctr-run options] -- ARGV: a container in the test's netns;
+# sets PCTR_PID and PCTR_DIR.
+pctr() {
+	local name=$1 out
+	shift
+	PCTR_DIR=$TEST_TMP/$name
+	mkdir -p "$PCTR_DIR"
+	defer _pctr_kill "$PCTR_DIR"
+	out=$("$PROBE_CTR_RUN" start --instance "$PCTR_DIR" --layer "$PROBE_LAYER" \
+		--log "$TEST_TMP/$name.log" --netns "$PROBE_NSFILE" \
+		--env PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@")
+	PCTR_PID=$(printf '%s\n' "$out" | sed -n 's/^pid //p')
+	[ -n "$PCTR_PID" ] || fail "no pid from ctr-run: $out"
+}
+
+_pctr_kill() {
+	[ -e "$1/status.json" ] || return 0
+	"$PROBE_CTR_RUN" stop "$1" 0 >/dev/null 2>&1 || true
+}
+
+# probe [probe-tool options] KIND ARGS...: one probe at the container,
+# with a 10 s timeout unless told (CGI under TCG takes seconds).
+probe() {
+	"$PROBE_TOOL" --net-ns "$PROBE_NSFILE" --pod-ip 127.0.0.1 \
+		--pid "$PCTR_PID" --instance "$PCTR_DIR" --timeout 10 "$@"
+}
+
+field() { printf '%s\n' "$1" | sed -n "s/^$2=//p" | head -n 1; }
+
+# The web server: static files, and CGI scripts for statuses and redirects.
+HTTPD_SETUP='mkdir -p /www/cgi-bin && echo hello >/www/index.html &&
+cgi() { printf "#!/bin/sh\n%s\n" "$2" >/www/cgi-bin/$1; chmod 755 /www/cgi-bin/$1; } &&
+cgi fail "printf \"Status: 500 Internal Server Error\r\nContent-Type: text/plain\r\n\r\nbroken\"" &&
+cgi same "printf \"Status: 302 Found\r\nLocation: http://127.0.0.1:8080/index.html\r\n\r\n\"" &&
+cgi other "printf \"Status: 302 Found\r\nLocation: http://10.255.255.1:8080/\r\n\r\nmoved\"" &&
+cgi loop "printf \"Status: 302 Found\r\nLocation: /cgi-bin/loop\r\n\r\n\"" &&
+cgi headers "printf \"Content-Type: text/plain\r\n\r\nua=%s accept=%s x=%s\n\" \"\$HTTP_USER_AGENT\" \"\$HTTP_ACCEPT\" \"\$HTTP_X_PROBE\"" &&
+exec httpd -f -p 8080 -h /www'
+
+start_httpd() {
+	pctr web -- sh -c "$HTTPD_SETUP"
+	local i
+	for i in $(seq 50); do
+		out=$(probe tcp 8080)
+		[ "$(field "$out" outcome)" = success ] && return 0
+		sleep 0.1
+	done
+	fail "httpd did not come up: $(cat "$TEST_TMP/web.log")"
+}
+
+register_test probe_exec
+test_probe_exec() {
+	need_probe
+	local cg out
+	cg=$(make_cgroup c)
+	pctr c --user 1234 --cgroup "$cg" --env GREETING=hi -- sleep 1000
+	out=$(probe --env GREETING=hi exec sh -c 'echo uid=$(id -u) $(GREETING); echo err >&2; tr "\\0" " " </proc/1/cmdline; echo; cat /proc/self/cgroup; grep -E "^(CapBnd|Seccomp):" /proc/self/status; exit 0')
+	assert_eq success "$(field "$out" outcome)" "exit 0 is a success: $out"
+	assert_contains "$out" "uid=1234 hi" "the container's user and a \$(VAR) from its env"
+	assert_contains "$out" "sleep 1000" "the container's pid namespace (its PID 1)"
+	assert_contains "$out" "0::/" "the container's cgroup and cgroup namespace"
+	assert_contains "$out" "CapBnd:	00000000a80425fb" "the container's bounding set"
+	assert_contains "$out" "Seccomp:	2" "the container's seccomp filter"
+	assert_match $'err\n' "$out" "stderr after stdout"
+	out=$(probe exec sh -c 'echo not ready; exit 3')
+	assert_eq failure "$(field "$out" outcome)" "exit 3 is a failure"
+	assert_eq "not ready" "$(field "$out" output)" "the output is the message"
+	out=$(probe exec no-such-command)
+	assert_eq unknown "$(field "$out" outcome)" "a command that cannot run"
+	assert_contains "$(field "$out" error)" 'exec: "no-such-command": executable file not found in $PATH'
+}
+
+register_test probe_exec_timeout
+test_probe_exec_timeout() {
+	need_probe
+	local out ms
+	pctr c -- sleep 1000
+	out=$(probe --timeout 1 exec sh -c 'sleep 30 & sleep 31')
+	assert_eq failure "$(field "$out" outcome)" "a timeout is a failure: $out"
+	assert_eq 'command "sh -c sleep 30 & sleep 31" timed out' "$(field "$out" output)"
+	ms=$(field "$out" ms)
+	# the 1 s run from the helper's start; forks are slow under TCG
+	assert_gt 8000 "$ms" "killed at the 1 s timeout, long before 30 s (ms=$ms)"
+	sleep 0.5
+	assert_eq "" "$(busybox pgrep -f 'sleep 3[01]' || true)" "the command and its child are killed"
+}
+
+register_test probe_http
+test_probe_http() {
+	need_probe
+	local out
+	start_httpd
+	out=$(probe http 8080 /index.html)
+	assert_eq success "$(field "$out" outcome)" "200: $out"
+	assert_eq hello "$(field "$out" output)" "the body"
+	out=$(probe --port web=8080 http web /index.html)
+	assert_eq success "$(field "$out" outcome)" "a named port"
+	out=$(probe --port web=8080 http nope / 2>&1 || true)
+	assert_contains "$out" "couldn't find port: nope in ctr" "an unknown port name: $out"
+	out=$(probe http 8080 /cgi-bin/fail)
+	assert_eq failure "$(field "$out" outcome)" "500"
+	assert_eq "HTTP probe failed with statuscode: 500" "$(field "$out" output)"
+	out=$(probe http 8080 /cgi-bin/same)
+	assert_eq success "$(field "$out" outcome)" "a same-host redirect is followed: $out"
+	assert_eq hello "$(field "$out" output)" "to the page"
+	out=$(probe http 8080 /cgi-bin/other)
+	assert_eq warning "$(field "$out" outcome)" "another host: not followed"
+	assert_eq "Probe terminated redirects, Response body: moved" "$(field "$out" output)"
+	out=$(probe http 8080 /cgi-bin/loop)
+	assert_eq failure "$(field "$out" outcome)" "a redirect loop"
+	assert_eq 'Get "http://127.0.0.1:8080/cgi-bin/loop": stopped after 10 redirects' "$(field "$out" output)"
+	out=$(probe --header X-Probe:yes http 8080 /cgi-bin/headers)
+	assert_eq "ua=kube-probe/1.36 accept=*/* x=yes" "$(field "$out" output)" "the kubelet's headers"
+	out=$(probe --header User-Agent:mine --header Accept:text/plain http 8080 /cgi-bin/headers)
+	assert_eq "ua=mine accept=text/plain x=" "$(field "$out" output)" "user headers win"
+	out=$(probe http 8081 /)
+	assert_eq failure "$(field "$out" outcome)" "nothing listening"
+	assert_eq 'Get "http://127.0.0.1:8081/": dial tcp 127.0.0.1:8081: connect: connection refused' "$(field "$out" output)"
+}
+
+register_test probe_http_many
+test_probe_http_many() {
+	need_probe
+	local out
+	start_httpd
+	# busybox httpd forks a process per request: slow under TCG
+	out=$(probe --count 50 --timeout 20 http 8080 /index.html)
+	assert_eq 50 "$(printf '%s\n' "$out" | grep -c '^outcome=success$')" "50 probes at once: $out"
+	echo "50 concurrent http probes: $(field "$out" ms) ms" >&2
+}
+
+register_test probe_tcp
+test_probe_tcp() {
+	need_probe
+	local out
+	start_httpd
+	out=$(probe tcp 8080)
+	assert_eq success "$(field "$out" outcome)" "open port"
+	out=$(probe tcp 8081)
+	assert_eq failure "$(field "$out" outcome)" "closed port"
+	assert_eq "dial tcp 127.0.0.1:8081: connect: connection refused" "$(field "$out" output)"
+}
+
+register_test probe_grpc
+test_probe_grpc() {
+	need_probe
+	[ -x "$PROBE_GRPC" ] || skip "no grpc-health-server"
+	local out st port=9090
+	PCTR_PID=1 PCTR_DIR=/
+	for st in SERVING NOT_SERVING UNIMPLEMENTED; do
+		ip netns exec "$PROBE_NS" "$PROBE_GRPC" $port $st >"$TEST_TMP/grpc-$st.out" &
+		defer kill $!
+		wait_for 5 grep -q listening "$TEST_TMP/grpc-$st.out"
+		out=$(probe grpc $port)
+		case $st in
+		SERVING)
+			assert_eq success "$(field "$out" outcome)" "SERVING: $out"
+			assert_eq "service healthy" "$(field "$out" output)"
+			;;
+		NOT_SERVING)
+			assert_eq failure "$(field "$out" outcome)" "NOT_SERVING"
+			assert_eq 'service unhealthy (responded with "NOT_SERVING")' "$(field "$out" output)"
+			;;
+		*)
+			assert_eq failure "$(field "$out" outcome)" "no health service"
+			assert_eq "this server does not implement the grpc health protocol (grpc.health.v1.Health): unknown service" "$(field "$out" output)"
+			;;
+		esac
+		port=$((port + 1))
+	done
+	out=$(probe --timeout 1 grpc 9999)
+	assert_eq failure "$(field "$out" outcome)" "nothing listening"
+	assert_eq 'timeout: failed to connect service "127.0.0.1:9999" within 1s: context deadline exceeded' "$(field "$out" output)"
+}
+
+# A liveness worker on real probes: three failures in a row at period 1 s
+# publish Failure, with the kubelet's events.
+register_test probe_worker_liveness
+test_probe_worker_liveness() {
+	need_probe
+	local out
+	start_httpd
+	out=$(probe --watch 6 --period 1 --failure 3 --kind liveness http 8080 /cgi-bin/fail)
+	assert_eq 3 "$(printf '%s\n' "$out" | grep -c 'event Warning Unhealthy Liveness probe failed: HTTP probe failed with statuscode: 500')" "three Unhealthy events: $out"
+	assert_contains "$out" "result Liveness Failure" "Failure published"
+	out=$(probe --watch 4 --period 1 --success 2 --kind readiness http 8080 /index.html)
+	assert_contains "$out" "result Readiness Success" "ready after two successes: $out"
+}
