@@ -89,9 +89,8 @@ START_TEST (test_headers_flag)
   berth_error_t err = NULL;
 
   /* the kubelet's own example */
-  ck_assert_int_eq (source_url_headers ("a:hello,b:again,c:world", &l, &n,
-                                        &err),
-                    0);
+  ck_assert_int_eq (
+      source_url_headers ("a:hello,b:again,c:world", &l, &n, &err), 0);
   ck_assert_int_eq (source_url_headers ("b:beautiful", &l, &n, &err), 0);
   ck_assert_int_eq (
       source_url_headers (" Authorization : Bearer x:y ,,", &l, &n, &err), 0);
@@ -130,8 +129,8 @@ START_TEST (test_pod_defaults)
   ck_assert_uint_eq (strlen (m->uid), 32);
   ck_assert_str_eq (strmap_get (&m->annotations, "kubernetes.io/config.hash"),
                     m->uid);
-  ck_assert_str_eq (
-      strmap_get (&m->annotations, "kubernetes.io/config.source"), "http");
+  ck_assert_str_eq (strmap_get (&m->annotations, "kubernetes.io/config.source"),
+                    "http");
   ck_assert_ptr_nonnull (
       strmap_get (&m->annotations, "kubernetes.io/config.seen"));
   ck_assert_str_eq (p->spec.node_name, "node1");
