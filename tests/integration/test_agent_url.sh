@@ -187,6 +187,44 @@ test_agent_url_headers() {
 	assert_contains "$h" "User-Agent: berth/"
 }
 
+# https: --manifest-url-cacert, a certificate the agent cannot verify, and
+# --manifest-url-insecure-skip-tls-verify, against openssl s_server.
+register_test agent_url_tls
+test_agent_url_tls() {
+	url_setup
+	need_cmd openssl
+	local url=https://127.0.0.1:$URL_PORT/pods.yaml ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+	openssl req -x509 "${ec[@]}" -keyout ca.key -out ca.crt -days 1 -subj /CN=berth-test-ca 2>/dev/null
+	openssl req "${ec[@]}" -keyout srv.key -out srv.csr -subj /CN=127.0.0.1 2>/dev/null
+	printf 'subjectAltName=IP:127.0.0.1\n' >srv.ext
+	openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 1 \
+		-extfile srv.ext -out srv.crt 2>/dev/null
+	(cd www && exec openssl s_server -quiet -accept "127.0.0.1:$URL_PORT" \
+		-cert ../srv.crt -key ../srv.key -WWW) >s_server.log 2>&1 &
+	echo $! >"$TEST_TMP/server.pid"
+	defer _url_kill "$TEST_TMP/server.pid"
+	pod_yaml tls busybox | serve pods.yaml
+	wait_for 30 curl -s --cacert ca.crt -o /dev/null "$url"
+	# verified with the given CA
+	agent_setup --manifest-url "$url" --manifest-url-cacert "$TEST_TMP/ca.crt" \
+		--http-check-frequency 1s
+	wait_pods_match "tls-$AGENT_NODE"
+	# with the system's CAs: a TLS error, the pod stays
+	stop_agent
+	AGENT_FLAGS=(--manifest-url "$url" --http-check-frequency 1s)
+	start_agent
+	wait_event "$url: SSL certificate problem: unable to get local issuer certificate"
+	assert_contains "$(pods_list)" "tls-$AGENT_NODE"
+	# not verified at all: the new content comes
+	stop_agent
+	pod_yaml tls2 busybox | serve pods.yaml
+	AGENT_FLAGS=(--manifest-url "$url" --http-check-frequency 1s
+		--manifest-url-insecure-skip-tls-verify)
+	start_agent
+	wait_pods_match "tls2-$AGENT_NODE"
+	wait_for 15 sh -c "! \"$BERTH_BIN\" get pods | grep -q 'tls-$AGENT_NODE '"
+}
+
 register_test agent_url_flags
 test_agent_url_flags() {
 	need_berth
@@ -201,6 +239,12 @@ test_agent_url_flags() {
 	rc=0
 	out=$("$BERTH_BIN" agent --http-check-frequency 0s 2>&1) || rc=$?
 	assert_eq 2 "$rc" "exit status of a zero frequency"
+	# --help documents every option the agent takes
 	out=$("$BERTH_BIN" agent --help)
-	assert_contains "$out" "--manifest-url-insecure-skip-tls-verify"
+	local opt n=0
+	for opt in $(sed -n 's/^ *{ "\([a-z-]*\)", [a-z_]*_argument.*/\1/p' "$BERTH_SRCDIR/cli/cmd_agent.c"); do
+		assert_match "(^|[[:space:]])--$opt([[:space:]=]|$)" "$out" "--$opt in berth agent --help"
+		n=$((n + 1))
+	done
+	assert_gt "$n" 20 "options found in cli/cmd_agent.c"
 }
