@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent_http.h"
 #include "cleanup.h"
 #include "codec.h"
 #include "cronjob_controller.h"
@@ -293,6 +294,8 @@ agent_init (struct agent *a, const struct agent_options *opt,
       < 0)
     return -1;
   a->api.service_ranges = &a->service_ranges;
+  a->api.extra = agent_http_extra;
+  a->api.extra_ctx = a;
   if (opt->manifest_dir && *opt->manifest_dir)
     {
       if (source_dir_start (&a->source, &a->loop, &a->store, opt->manifest_dir,

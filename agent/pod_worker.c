@@ -16,6 +16,7 @@
 #include "codec.h"
 #include "manifest.h"
 #include "oom_watch.h"
+#include "pod_stats.h"
 #include "pod_runner_state.h"
 #include "pod_status.h"
 
@@ -483,6 +484,7 @@ waiting_to_create (const struct pod_runner *r)
 static void
 remove_pod_at (struct pod_worker *w, size_t i)
 {
+  summary_history_forget_pod (&w->history, w->pods[i]->uid);
   worker_pod_free (w->pods[i]);
   memmove (&w->pods[i], &w->pods[i + 1], (w->n - i - 1) * sizeof (*w->pods));
   w->n--;
@@ -566,9 +568,9 @@ write_status (struct pod_worker *w, struct store *s, struct worker_pod *wp,
   berth_error_t err = NULL;
   if (e == NULL || strcmp (object_meta (e->obj)->uid, wp->uid) != 0)
     return;
-  if (store_set_status (
-          s, e, pod_status_encode (&wp->r, e->status, w->host_ip, now), &err)
-      < 0)
+  struct node *st = pod_status_encode (&wp->r, e->status, w->host_ip, now);
+  node_map_set (st, "berth", pod_stats_berth_block (&wp->r));
+  if (store_set_status (s, e, st, &err) < 0)
     {
       worker_log ("%s: status: %s", wp->r.ref, berth_error_msg (&err));
       berth_error_release (&err);
@@ -645,11 +647,20 @@ static void
 on_sample (struct loop *l, struct loop_watcher *t, uint32_t events)
 {
   struct pod_worker *w = t->data;
+  int64_t now = loop_wall_ms ();
+  struct summary_node_stats node;
+  berth_error_t err = NULL;
   (void)l;
   (void)events;
   for (size_t i = 0; i < w->n; i++)
     if (!w->pods[i]->torn_down)
-      pod_runner_sample (&w->pods[i]->r);
+      {
+        pod_runner_sample (&w->pods[i]->r);
+        summary_history_record_pod (&w->history, &w->pods[i]->r, now);
+      }
+  if (summary_node_read (now, &node, &err) == 0)
+    summary_history_record_node (&w->history, &node);
+  berth_error_release (&err);
   wake (w);
 }
 
@@ -659,6 +670,7 @@ worker_free (struct controller *c)
   struct pod_worker *w = (struct pod_worker *)c;
   /* the containers outlive the agent: only our side goes */
   loop_watcher_del (&w->sample_timer);
+  summary_history_free (&w->history);
   for (size_t i = 0; i < w->n; i++)
     worker_pod_free (w->pods[i]);
   free (w->pods);
@@ -687,6 +699,7 @@ pod_worker_new (const struct pod_worker_config *cfg, struct pod_worker **out,
   w->host_ip
       = cfg->host_ip ? xstrdup (cfg->host_ip) : pod_worker_default_host_ip ();
   w->sample_timer.fd = -1;
+  summary_history_init (&w->history);
   if (loop_timer_add (cfg->loop, &w->sample_timer, w->cfg.sample_ms,
                       w->cfg.sample_ms, on_sample, w, err)
       < 0)

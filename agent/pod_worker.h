@@ -23,6 +23,7 @@
 #include "loop.h"
 #include "pod_runner.h"
 #include "store.h"
+#include "summary.h"
 
 /* The housekeeping interval: accounting samples and status refresh (the
  * kubelet's cAdvisor housekeeping is 10 s). */
@@ -58,6 +59,8 @@ struct pod_worker
   const struct pod_spec **admitted;
   size_t n_cms, n_secrets, n_admitted, cap_refs;
   struct loop_watcher sample_timer;
+  /* Samples for the rates of /stats/summary (usageNanoCores). */
+  struct summary_history history;
 };
 
 /* CFG is copied (its strings must outlive the worker). */

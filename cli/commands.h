@@ -15,5 +15,6 @@ int cmd_describe (int argc, char **argv);
 int cmd_get (int argc, char **argv);
 int cmd_exec (int argc, char **argv);
 int cmd_top (int argc, char **argv);
+int cmd_logs (int argc, char **argv);
 
 #endif

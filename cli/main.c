@@ -19,6 +19,7 @@ static const struct command commands[] = {
   { "exec", cmd_exec, "run a command in a running container" },
   { "get", cmd_get, "list the agent's objects as kubectl does" },
   { "image", cmd_image, "import, list and remove images in the local store" },
+  { "logs", cmd_logs, "print the log of a pod's container" },
   { "run", cmd_run,
     "run the Pods of a file in the foreground and report on them" },
   { "top", cmd_top,

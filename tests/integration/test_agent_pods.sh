@@ -1,0 +1,225 @@
+# The agent's pod worker (issue 6): pods from the API and the manifest
+# directory really run, with the kubelet's phases, restart policies and
+# graceful deletion, and survive `kill -9` of the agent and a simulated
+# reboot.  Uses start_agent/agent_setup from test_agent.sh.
+
+# A test runs in a shell that sourced only this file.
+# shellcheck source=tests/integration/test_agent.sh
+declare -F agent_setup >/dev/null || . "$(dirname "${BASH_SOURCE[0]}")/test_agent.sh"
+
+# agentpod_setup [FLAG...]: an agent whose store has the busybox test image.
+agentpod_setup() {
+	need_berth
+	need_cgroup2
+	"$BERTH_BIN" image --root "$TEST_TMP/root" import busybox \
+		"$(test_image busybox)" >/dev/null
+	agent_setup "$@"
+}
+
+# pod_cmd NAME POLICY GRACE SCRIPT: a one-container busybox pod.
+pod_cmd() {
+	cat <<-Y
+	apiVersion: v1
+	kind: Pod
+	metadata: {name: $1}
+	spec:
+	  restartPolicy: $2
+	  terminationGracePeriodSeconds: $3
+	  containers:
+	  - name: c
+	    image: busybox
+	    command: ["sh", "-c", "$4"]
+	Y
+}
+
+pod_yaml_of() { "$BERTH_BIN" get pod "$1" -o yaml 2>&1; }
+# pod_val POD KEY: the first "KEY: value" of the pod's YAML (any depth).
+pod_val() { pod_yaml_of "$1" | sed -n "s/^ *$2: //p" | head -1 | tr -d "'\""; }
+
+# wait_pod_ge POD KEY N [SECONDS]: until the number KEY is at least N.
+wait_pod_ge() {
+	local end=$((SECONDS + ${4:-30})) v
+	while v=$(pod_val "$1" "$2"); [ "${v:-0}" -lt "$3" ]; do
+		[ "$SECONDS" -lt "$end" ] || fail "timed out waiting for $1 $2>=$3: $(pod_yaml_of "$1")"
+		sleep 0.2
+	done
+}
+
+# wait_pod POD KEY VALUE [SECONDS]
+wait_pod() {
+	local end=$((SECONDS + ${4:-30}))
+	until [ "$(pod_val "$1" "$2")" = "$3" ]; do
+		[ "$SECONDS" -lt "$end" ] || fail "timed out waiting for $1 $2=$3: $(pod_yaml_of "$1")"
+		sleep 0.2
+	done
+}
+
+register_test agentpod_runs
+test_agentpod_runs() {
+	agentpod_setup
+	pod_cmd web Always 5 'echo hello from web; exec sleep 3611' >web.yaml
+	"$BERTH_BIN" apply -f web.yaml >/dev/null
+	wait_pod web phase Running
+	wait_pods_match "web +1/1 +Running +0 "
+	local y uid ev
+	y=$(pod_yaml_of web)
+	assert_contains "$y" "ready: true"
+	assert_contains "$y" "started: true"
+	assert_match "startedAt: " "$y"
+	assert_match "type: Ready"$'\n'" *status: .True" "$y"
+	uid=$(pod_val web uid)
+	wait_for 10 grep -q 'stdout F hello from web' "$TEST_TMP/logs/default_web_$uid/c/0.log"
+	assert_eq "hello from web" "$("$BERTH_BIN" logs web)" "berth logs"
+	assert_eq "hello from web" "$("$BERTH_BIN" logs web -c c --tail 1)" "berth logs --tail 1"
+	assert_contains "$("$BERTH_BIN" logs web -p 2>&1 || true)" 'previous terminated container "c" in pod "web" not found'
+	# the accounting, after the first 10 s housekeeping sample
+	wait_for 30 sh -c "curl -s --unix-socket '$TEST_TMP/s' http://agent/metrics | grep -q '^container_cpu_usage_seconds_total{.*pod=\"web\"'"
+	assert_contains "$(curl -s --unix-socket "$TEST_TMP/s" http://agent/stats/summary)" '"name": "web"'
+	assert_contains "$(pod_yaml_of web)" "berth:"
+	ev=$("$BERTH_BIN" get events 2>&1)
+	assert_match "Created +pod/web" "$ev"
+	assert_match "Started +pod/web" "$ev"
+	# deletion: sleep as PID 1 ignores SIGTERM, so SIGKILL comes after the
+	# 5 s grace period, then the pod is gone with its cgroup
+	local t0=$SECONDS
+	"$BERTH_BIN" delete pod web >/dev/null
+	assert_contains "$(pod_yaml_of web)" "deletionTimestamp: "
+	wait_for 20 sh -c "\"$BERTH_BIN\" get pods 2>&1 | grep -q 'No resources found'"
+	[ $((SECONDS - t0)) -ge 5 ] || fail "deleted in $((SECONDS - t0)) s, before the 5 s grace period"
+	assert_match "Killing +pod/web +Stopping container c" "$("$BERTH_BIN" get events 2>&1)"
+	[ -z "$(find "$AGENT_CG" -name "pod$uid" 2>/dev/null)" ] || fail "the pod's cgroup is left"
+	assert_no_file "$TEST_TMP/run/pods/$uid" "the pod's sandbox dir"
+}
+
+register_test agentpod_sigterm
+test_agentpod_sigterm() {
+	agentpod_setup
+	mkdir -p "$TEST_TMP/out"
+	cat >p.yaml <<-Y
+	apiVersion: v1
+	kind: Pod
+	metadata: {name: term}
+	spec:
+	  terminationGracePeriodSeconds: 30
+	  volumes: [{name: out, hostPath: {path: $TEST_TMP/out}}]
+	  containers:
+	  - name: c
+	    image: busybox
+	    volumeMounts: [{name: out, mountPath: /out}]
+	    command: ["sh", "-c", "trap 'echo got-term >/out/term; exit 0' TERM; echo up >/out/up; while true; do sleep 0.1; done"]
+	Y
+	"$BERTH_BIN" apply -f p.yaml >/dev/null
+	wait_for 30 test -e "$TEST_TMP/out/up"
+	local t0=$SECONDS
+	"$BERTH_BIN" delete pod term >/dev/null
+	wait_for 20 sh -c "\"$BERTH_BIN\" get pods 2>&1 | grep -q 'No resources found'"
+	assert_eq "got-term" "$(cat "$TEST_TMP/out/term")" "what the container did on SIGTERM"
+	[ $((SECONDS - t0)) -lt 20 ] || fail "a container that exits on SIGTERM took the grace period"
+}
+
+register_test agentpod_restart_policies
+test_agentpod_restart_policies() {
+	agentpod_setup
+	local p c
+	for p in Always OnFailure Never; do
+		for c in 0 1; do
+			pod_cmd "p-$(echo $p | tr A-Z a-z)-$c" $p 1 "exit $c"
+		done
+	done | sed '1!s/^apiVersion/---\napiVersion/' >all.yaml
+	"$BERTH_BIN" apply -f all.yaml >/dev/null
+	# the kubelet: Never and OnFailure+0 end; the others restart with
+	# back-off while the phase stays Running
+	wait_pod p-never-0 phase Succeeded
+	wait_pod p-never-1 phase Failed
+	wait_pod p-onfailure-0 phase Succeeded
+	wait_pod_ge p-onfailure-1 restartCount 1
+	wait_pod_ge p-always-0 restartCount 1
+	wait_pod_ge p-always-1 restartCount 1
+	assert_eq 0 "$(pod_val p-never-0 restartCount)" "Never, exit 0: restarts"
+	assert_eq 0 "$(pod_val p-never-1 restartCount)" "Never, exit 1: restarts"
+	assert_eq 0 "$(pod_val p-onfailure-0 restartCount)" "OnFailure, exit 0: restarts"
+	assert_match "terminated:"$'\n'" *exitCode: 0"$'\n'" *reason: Completed" "$(pod_yaml_of p-never-0)"
+	assert_match "terminated:"$'\n'" *exitCode: 1"$'\n'" *reason: Error" "$(pod_yaml_of p-never-1)"
+	assert_match "reason: PodCompleted" "$(pod_yaml_of p-never-0)" "the Ready condition of a finished pod"
+	for p in p-onfailure-1 p-always-0 p-always-1; do
+		wait_pod $p reason CrashLoopBackOff 30
+		assert_eq Running "$(pod_val $p phase)" "$p: phase in CrashLoopBackOff"
+	done
+	assert_match "p-always-1 +0/1 +CrashLoopBackOff +[1-9] " "$(pods_list)"
+	assert_match "BackOff +pod/p-always-1 +Back-off restarting failed container c" \
+		"$("$BERTH_BIN" get events 2>&1)"
+}
+
+register_test agentpod_kill9_adopt
+test_agentpod_kill9_adopt() {
+	agentpod_setup
+	pod_cmd long Always 1 'exec sleep 3622' >long.yaml
+	pod_cmd short Never 1 'sleep 12; exit 3' >short.yaml
+	"$BERTH_BIN" apply -f long.yaml >/dev/null
+	"$BERTH_BIN" apply -f short.yaml >/dev/null
+	wait_pod long phase Running
+	wait_pod short phase Running
+	local started pid_before pid_after
+	started=$(pod_val long startedAt)
+	pid_before=$(pgrep -f 'sleep 3622' | head -1)
+	stop_agent KILL
+	# the short one exits while no agent runs: its monitor records it
+	wait_for 30 sh -c "! pgrep -f '[s]leep 12' >/dev/null"
+	start_agent
+	wait_pod short phase Failed
+	assert_eq 3 "$(pod_val short exitCode)" "exit code collected after the restart"
+	assert_eq Running "$(pod_val long phase)"
+	assert_eq "$started" "$(pod_val long startedAt)" "the running container's start"
+	assert_eq 0 "$(pod_val long restartCount)"
+	pid_after=$(pgrep -f 'sleep 3622' | head -1)
+	assert_eq "$pid_before" "$pid_after" "the container process, adopted"
+	assert_eq 1 "$(pgrep -fc 'sleep 3622')" "containers of the long pod"
+	# an adopted container is still watched: its exit is seen at once
+	kill -9 "$pid_after"
+	wait_pod_ge long restartCount 1 20
+}
+
+register_test agentpod_reboot
+test_agentpod_reboot() {
+	agentpod_setup
+	pod_cmd rb Always 1 'exec sleep 3633' >rb.yaml
+	"$BERTH_BIN" apply -f rb.yaml >/dev/null
+	wait_pod rb phase Running
+	# a reboot: the agent and every process gone, /run wiped; the state dir
+	# stays
+	stop_agent KILL
+	echo 1 >"$AGENT_CG/cgroup.kill"
+	pkill -9 -f 'sleep 3633' || true
+	sleep 0.5
+	awk -v d="$TEST_TMP/run/" 'index($5, d) == 1 {print $5}' /proc/self/mountinfo |
+		sort -r | xargs -r -n1 umount -l
+	rm -rf --one-file-system "$TEST_TMP/run"
+	start_agent
+	wait_pod_ge rb restartCount 1 30
+	wait_pod rb phase Running
+	local y
+	y=$(pod_yaml_of rb)
+	assert_match "lastState:"$'\n'" *terminated:"$'\n'" *exitCode: 255" "$y"
+	assert_contains "$y" "reason: Unknown"
+	assert_eq 1 "$(pgrep -fc 'sleep 3633')" "containers after the reboot"
+}
+
+register_test agentpod_static
+test_agentpod_static() {
+	agentpod_setup
+	pod_cmd st Always 1 'echo v1; exec sleep 3644' >"$TEST_TMP/m/st.yaml"
+	wait_pod "st-$AGENT_NODE" phase Running
+	local uid1 uid2
+	uid1=$(pod_val "st-$AGENT_NODE" uid)
+	# an edit: the old pod is killed, then the new one starts
+	pod_cmd st Always 1 'echo v2; exec sleep 3655' >"$TEST_TMP/m/st.yaml.new"
+	mv "$TEST_TMP/m/st.yaml.new" "$TEST_TMP/m/st.yaml"
+	wait_for 30 sh -c "! pgrep -f '[s]leep 3644' >/dev/null && pgrep -f '[s]leep 3655' >/dev/null"
+	wait_pod "st-$AGENT_NODE" phase Running
+	uid2=$(pod_val "st-$AGENT_NODE" uid)
+	assert_ne "$uid1" "$uid2"
+	# removing the file terminates it
+	rm "$TEST_TMP/m/st.yaml"
+	wait_for 30 sh -c "\"$BERTH_BIN\" get pods 2>&1 | grep -q 'No resources found'"
+	wait_for 10 sh -c "! pgrep -f '[s]leep 3655' >/dev/null"
+}
