@@ -25,11 +25,22 @@ struct tz_cache
   struct tz *tz; /* NULL: UTC */
 };
 
+/* The last schedule time a CronJob's decision events were recorded for:
+ * the real controller syncs a CronJob at its schedule times, berth's at
+ * every store change, so the warnings about one time are recorded once. */
+struct seen
+{
+  char *uid;
+  int64_t sched;
+};
+
 struct cronjob_controller
 {
   struct controller base;
   struct tz_cache *zones;
   size_t nzones;
+  struct seen *seen;
+  size_t nseen;
 };
 
 /* One Job of the CronJob, as the controller looks at it. */
@@ -517,6 +528,24 @@ reconcile_active (struct cctx *x)
     }
 }
 
+/* True the first time the events about UID's schedule time SCHED are due. */
+static bool
+first_look (struct cronjob_controller *cc, const char *uid, int64_t sched)
+{
+  for (size_t i = 0; i < cc->nseen; i++)
+    if (strcmp (cc->seen[i].uid, uid) == 0)
+      {
+        bool fresh = cc->seen[i].sched != sched;
+        cc->seen[i].sched = sched;
+        return fresh;
+      }
+  cc->seen = reallocarray (cc->seen, cc->nseen + 1, sizeof (*cc->seen));
+  if (cc->seen == NULL)
+    abort ();
+  cc->seen[cc->nseen++] = (struct seen){ xstrdup (uid), sched };
+  return true;
+}
+
 /* nextScheduleTimeDuration, as an absolute wake-up time in ms. */
 static int64_t
 next_wake (struct cctx *x, const struct cron_schedule *sch, const struct tz *z)
@@ -549,6 +578,7 @@ schedule (struct cronjob_controller *cc, struct cctx *x, int64_t *next,
   struct cron_schedule *sch = NULL;
   int64_t earliest, now = x->now / 1000, recent = -1, missed = 0;
   berth_error_t e2 = NULL;
+  bool fresh;
   int ret = 0;
 
   if (sp->time_zone
@@ -586,7 +616,8 @@ schedule (struct cronjob_controller *cc, struct cctx *x, int64_t *next,
   *next = next_wake (x, sch, z);
   if (recent < 0)
     goto out;
-  if (missed > 100)
+  fresh = first_look (cc, x->cj->metadata.uid, recent);
+  if (missed > 100 && fresh)
     cj_event (x, "Warning", "TooManyMissedTimes",
               "too many missed start times. Set or decrease "
               ".spec.startingDeadlineSeconds or check clock skew");
@@ -598,8 +629,9 @@ schedule (struct cronjob_controller *cc, struct cctx *x, int64_t *next,
       struct tm tm;
       gmtime_r (&t, &tm);
       strftime (buf, sizeof (buf), "%a, %d %b %Y %H:%M:%S +0000", &tm);
-      cj_event (x, "Warning", "MissSchedule",
-                "Missed scheduled time to start a job: %s", buf);
+      if (fresh)
+        cj_event (x, "Warning", "MissSchedule",
+                  "Missed scheduled time to start a job: %s", buf);
       goto out;
     }
   if (asprintf (&jname, "%s-%lld", x->cj->metadata.name,
@@ -612,9 +644,10 @@ schedule (struct cronjob_controller *cc, struct cctx *x, int64_t *next,
   if (sp->concurrency_policy && strcmp (sp->concurrency_policy, "Forbid") == 0
       && x->st.active->len > 0)
     {
-      cj_event (x, "Normal", "JobAlreadyActive",
-                "Not starting job because prior execution is running and "
-                "concurrency policy is Forbid");
+      if (fresh)
+        cj_event (x, "Normal", "JobAlreadyActive",
+                  "Not starting job because prior execution is running and "
+                  "concurrency policy is Forbid");
       goto out;
     }
   if (sp->concurrency_policy && strcmp (sp->concurrency_policy, "Replace") == 0)
@@ -746,6 +779,9 @@ cronjob_controller_free (struct controller *c)
       tz_free (cc->zones[i].tz);
     }
   free (cc->zones);
+  for (size_t i = 0; i < cc->nseen; i++)
+    free (cc->seen[i].uid);
+  free (cc->seen);
   free (cc);
 }
 

@@ -161,7 +161,7 @@ print_map (struct tw *w, const char *indent, const char *label,
   size_t n = m && m->kind == NODE_MAP ? m->len : 0;
   if (n == 0)
     {
-      tw_printf (w, "%s%s:\t<none>\n", indent, label);
+      tw_printf (w, "%s%s\t<none>\n", indent, label);
       return;
     }
   v = xcalloc (n, sizeof (*v));
@@ -171,7 +171,6 @@ print_map (struct tw *w, const char *indent, const char *label,
     tw_printf (w, "%s%s\t%s%s%s\n", indent, i ? "" : label, v[i].key->text,
                annotations ? ": " : "=",
                v[i].value->kind == NODE_SCALAR ? v[i].value->text : "");
-  (void)label;
 }
 
 static void

@@ -99,7 +99,7 @@ YAML
 	out=$(jrun -f job.yaml --timeout 180s 2>&1) || fail "berth run failed: $out"
 	assert_contains "$out" "job/default/five: Complete, active 0 (ready 0), succeeded 5, failed 0" "report"
 	assert_eq 2 "$(max_active "$out")" "most pods active at once"
-	n=$(printf '%s\n' "$out" | grep -c '^pod/default/five-[b-z2-9]\{5\}: Succeeded')
+	n=$(printf '%s\n' "$out" | grep -c '^pod/default/five-[b-z2-9]\{5\}: Succeeded (every job finished)$')
 	assert_eq 5 "$n" "succeeded pods in the report"
 	n=$(printf '%s\n' "$out" | grep -c 'Created pod: five-')
 	assert_eq 5 "$n" "pods created"
@@ -127,7 +127,7 @@ YAML
 	assert_eq 1 "$rc" "exit status"
 	assert_contains "$out" "job/default/fails: Failed, active 0 (ready 0), succeeded 0, failed 2 (BackoffLimitExceeded)" "report"
 	assert_contains "$out" "event: Warning BackoffLimitExceeded   job/fails: Job has reached the specified backoff limit" "event"
-	n=$(printf '%s\n' "$out" | grep -c '^pod/default/fails-[b-z2-9]\{5\}: Failed')
+	n=$(printf '%s\n' "$out" | grep -c '^pod/default/fails-[b-z2-9]\{5\}: Failed (every job finished)$')
 	assert_eq 2 "$n" "failed pods"
 	# the second pod waited the 10 s re-creation back-off
 	[ $((t1 - t0)) -ge 10 ] || fail "the run took $((t1 - t0)) s, less than the 10 s back-off"
@@ -244,4 +244,143 @@ YAML
 	assert_eq 1 "$rc" "exit status"
 	assert_contains "$out" "(PodFailurePolicy)" "reason"
 	assert_match "Container main for pod default/job-pod-failure-policy-failjob-[b-z2-9]{5} failed with exit code 42 matching FailJob rule at index 0" "$out" "message"
+}
+
+# --- through the agent ---------------------------------------------------
+
+# jobs_agent: an agent of this test's own (state with busybox, socket,
+# run dir, logs, cgroup root), in the background; BERTH_SOCKET points at it.
+jobs_agent() {
+	need_berth
+	need_cgroup2
+	JOBS_CG=$(make_cgroup berth)
+	"$BERTH_BIN" image --root "$TEST_TMP/root" import busybox \
+		"$(test_image busybox)" >/dev/null
+	defer rm -rf --one-file-system "$TEST_TMP/run"
+	defer _jobs_agent_kill
+	jobs_agent_start
+}
+
+jobs_agent_start() {
+	rm -f "$TEST_TMP/s"
+	"$BERTH_BIN" agent --root "$TEST_TMP/root" --socket "$TEST_TMP/s" \
+		--hostname-override node1 --run-dir "$TEST_TMP/run" \
+		--log-dir "$TEST_TMP/logs" --cgroup-root "$JOBS_CG" --no-cni \
+		>>"$TEST_TMP/agent.log" 2>&1 &
+	echo $! >"$TEST_TMP/agent.pid"
+	export BERTH_SOCKET=$TEST_TMP/s
+	wait_for 10 "$BERTH_BIN" get namespaces
+}
+
+jobs_agent_stop() {
+	local pid
+	pid=$(cat "$TEST_TMP/agent.pid")
+	kill -TERM "$pid"
+	while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+}
+
+_jobs_agent_kill() {
+	[ ! -s "$TEST_TMP/agent.pid" ] || kill -9 "$(cat "$TEST_TMP/agent.pid")" 2>/dev/null || true
+	echo 1 >"$JOBS_CG/cgroup.kill" 2>/dev/null || true
+	sleep 0.2
+	awk -v d="$TEST_TMP/" 'index($5, d) == 1 {print $5}' /proc/self/mountinfo |
+		sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+}
+
+# wait_job NAME STATUS SECONDS: until `berth get jobs` shows it.
+wait_job() {
+	local end=$((SECONDS + $3)) out
+	until out=$("$BERTH_BIN" get jobs 2>&1) && [[ "$out" =~ (^|$'\n')$1\ +$2\  ]]; do
+		[ "$SECONDS" -lt "$end" ] || fail "job $1 not $2 after $3 s: $out; $(tail -5 "$TEST_TMP/agent.log")"
+		sleep 0.2
+	done
+}
+
+register_test job_agent
+test_job_agent() {
+	jobs_agent
+	cat >job.yaml <<'YAML'
+apiVersion: batch/v1
+kind: Job
+metadata: {name: four}
+spec:
+  completions: 4
+  parallelism: 2
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - {name: c, image: busybox, command: ["sh", "-c", "sleep 2"]}
+YAML
+	"$BERTH_BIN" apply -f job.yaml >/dev/null
+	# some pods done, not all (two run at a time)
+	wait_for 60 sh -c "\"$BERTH_BIN\" get job four -o yaml | grep -Eq '^  succeeded: [1-3]$'"
+	# an agent restart in the middle: no count lost, no pod twice
+	jobs_agent_stop
+	jobs_agent_start
+	wait_job four Complete 120
+	local out n
+	out=$("$BERTH_BIN" get jobs)
+	assert_match "four +Complete +4/4 +[0-9]+s +[0-9]+s" "$out" "get jobs"
+	n=$("$BERTH_BIN" get pods | grep -c '^four-[b-z2-9]\{5\} ')
+	assert_eq 4 "$n" "pods of the job"
+	out=$("$BERTH_BIN" describe job four)
+	assert_contains "$out" "Pods Statuses:    0 Active (0 Ready) / 4 Succeeded / 0 Failed" "describe"
+	assert_contains "$out" "Completions:      4" "describe completions"
+	assert_match "Normal +SuccessfulCreate +[0-9]+s +berth +Created pod: four-" "$out" "describe events"
+	assert_match "Normal +Completed +[0-9]+s +berth +Job completed" "$out" "completed event"
+	# ttlSecondsAfterFinished removes the Job and its pods
+	cat >ttl.yaml <<'YAML'
+apiVersion: batch/v1
+kind: Job
+metadata: {name: ttl}
+spec:
+  ttlSecondsAfterFinished: 2
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - {name: c, image: busybox, command: ["true"]}
+YAML
+	"$BERTH_BIN" apply -f ttl.yaml >/dev/null
+	wait_job ttl Complete 60
+	wait_for 30 sh -c "! \"$BERTH_BIN\" get job ttl >/dev/null 2>&1"
+	wait_for 30 sh -c "! \"$BERTH_BIN\" get pods | grep -q '^ttl-'"
+}
+
+register_test job_agent_cronjob
+test_job_agent_cronjob() {
+	jobs_agent
+	cat >cj.yaml <<'YAML'
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: hello}
+spec:
+  schedule: "* * * * *"
+  concurrencyPolicy: Forbid
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: OnFailure
+          containers:
+          - {name: hello, image: busybox, command: ["sh", "-c", "date; echo Hello"]}
+YAML
+	"$BERTH_BIN" apply -f cj.yaml >/dev/null
+	local out job minutes
+	# the next minute's Job, named after its scheduled minute
+	wait_for 75 sh -c "\"$BERTH_BIN\" get jobs | grep -q '^hello-'"
+	out=$("$BERTH_BIN" get jobs)
+	job=$(printf '%s\n' "$out" | sed -n 's/^\(hello-[0-9]*\) .*/\1/p' | head -1)
+	minutes=${job#hello-}
+	assert_eq 0 "$(( $(date +%s) / 60 - minutes ))" "scheduled this minute"
+	wait_job "$job" Complete 60
+	out=$("$BERTH_BIN" get cronjobs)
+	assert_match "hello +\* \* \* \* \* +<none> +False +0 +[0-9]+s +[0-9]+s" "$out" "get cronjobs"
+	out=$("$BERTH_BIN" describe cronjob hello)
+	assert_contains "$out" "Concurrency Policy:            Forbid" "describe"
+	assert_match "Normal +SuccessfulCreate +[0-9]+s +berth +Created job $job" "$out" "event"
+	assert_match "Normal +SawCompletedJob .*Saw completed job: $job, status: Complete" "$out" "event"
+	"$BERTH_BIN" get job "$job" -o yaml | grep -q "batch.kubernetes.io/cronjob-scheduled-timestamp" ||
+		fail "no scheduled-timestamp annotation"
 }
