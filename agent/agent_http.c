@@ -53,6 +53,14 @@ metrics (struct agent *a, char **out, size_t *len, const char **ctype)
   if (f == NULL)
     abort ();
   metrics_write_pods (f, pods, n, loop_wall_ms ());
+  if (a->worker && a->worker->prober)
+    {
+      cleanup_free char *probes = NULL;
+      size_t plen = 0;
+      prober_metrics_render (a->worker->prober, &probes, &plen);
+      if (probes)
+        fwrite (probes, 1, plen, f);
+    }
   fclose (f);
   *ctype = METRICS_CONTENT_TYPE;
   return 200;

@@ -17,6 +17,7 @@
 #include "manifest.h"
 #include "oom_watch.h"
 #include "pod_stats.h"
+#include "k8s_json.h"
 #include "pod_runner_state.h"
 #include "pod_status.h"
 
@@ -26,7 +27,10 @@ struct ctr_watch
   struct worker_pod *wp;
   struct loop_watcher pid_w, oom_w;
   int pidfd;
-  char *instance_dir; /* the instance the pidfd is about */
+  char *instance_dir;       /* the instance the pidfd is about */
+  uint64_t probe_instance;  /* the prober's id of the running instance */
+  char *probe_dir;          /* ... and its instance dir */
+  int64_t kill_deadline_ms; /* a probe-failure kill: SIGKILL then */
 };
 
 struct worker_pod
@@ -165,6 +169,10 @@ on_oom_event (struct loop *l, struct loop_watcher *w, uint32_t events)
   wake (cw->wp->w);
 }
 
+static void unprobe (struct pod_worker *w, struct ctr_watch *cw);
+static void probe_instance (struct worker_pod *wp, struct runner_container *c,
+                            struct ctr_watch *cw);
+
 static void
 rewatch (struct worker_pod *wp)
 {
@@ -204,6 +212,15 @@ rewatch (struct worker_pod *wp)
               cw->instance_dir = xstrdup (c->instance_dir);
             }
         }
+      if (want)
+        probe_instance (wp, c, cw);
+      else if (cw->probe_instance)
+        unprobe (wp->w, cw);
+      if (cw->probe_instance)
+        {
+          c->probe_started = prober_started (wp->w->prober, cw->probe_instance);
+          c->probe_ready = prober_ready (wp->w->prober, cw->probe_instance);
+        }
       if (c->oom && !wp->torn_down && !loop_watcher_active (&cw->oom_w)
           && loop_io_add (loop, &cw->oom_w, oom_watch_fd (c->oom), EPOLLIN,
                           on_oom_event, cw, &err)
@@ -213,12 +230,69 @@ rewatch (struct worker_pod *wp)
 }
 
 static void
+unprobe (struct pod_worker *w, struct ctr_watch *cw)
+{
+  if (cw->probe_instance && w->prober)
+    prober_container_exited (w->prober, cw->probe_instance);
+  cw->probe_instance = 0;
+  free (cw->probe_dir);
+  cw->probe_dir = NULL;
+  cw->kill_deadline_ms = 0;
+}
+
+/* A running instance with probes: its prober workers point at it. */
+static void
+probe_instance (struct worker_pod *wp, struct runner_container *c,
+                struct ctr_watch *cw)
+{
+  struct pod_worker *w = wp->w;
+  struct container_status st = { 0 };
+  struct probe_target target = { 0 };
+  struct prober_pod pod
+      = { wp->uid, wp->name, wp->ns, wp->r.pod->spec.restart_policy };
+  berth_error_t err = NULL;
+  time_t started = 0;
+
+  if (cw->probe_instance && cw->probe_dir
+      && strcmp (cw->probe_dir, c->instance_dir) == 0)
+    return;
+  unprobe (w, cw);
+  if (w->prober == NULL
+      || (!c->spec->liveness_probe && !c->spec->readiness_probe
+          && !c->spec->startup_probe))
+    return;
+  if (container_status_read (c->instance_dir, &st, &err) < 0)
+    {
+      berth_error_release (&err);
+      return;
+    }
+  target.net_ns = wp->r.sandbox ? wp->r.sandbox->net_ns : NULL;
+  target.pod_ip = wp->r.sandbox ? wp->r.sandbox->ip : NULL;
+  target.pid = st.pid;
+  target.cgroup_dir = c->cgroup_dir;
+  target.instance_dir = c->instance_dir;
+  k8s_rfc3339_parse (st.started_at, &started);
+  cw->probe_instance = prober_add_container (w->prober, &pod, c->spec, &target,
+                                             (int64_t)started * 1000, &err);
+  container_status_free (&st);
+  if (cw->probe_instance == 0)
+    {
+      worker_log ("%s: probes of %s: %s", wp->r.ref, c->spec->name,
+                  berth_error_msg (&err));
+      berth_error_release (&err);
+      return;
+    }
+  cw->probe_dir = xstrdup (c->instance_dir);
+}
+
+static void
 unwatch_all (struct worker_pod *wp)
 {
   for (size_t i = 0; wp->watch && i < wp->r.n; i++)
     {
       unwatch_pid (&wp->watch[i]);
       loop_watcher_del (&wp->watch[i].oom_w);
+      unprobe (wp->w, &wp->watch[i]);
     }
 }
 
@@ -258,6 +332,8 @@ static void
 worker_pod_free (struct worker_pod *wp)
 {
   unwatch_all (wp);
+  if (wp->w->prober)
+    prober_remove_pod (wp->w->prober, wp->uid);
   pod_runner_free (&wp->r);
   object_free (wp->obj);
   free (wp->watch);
@@ -344,6 +420,8 @@ begin_kill (struct worker_pod *wp, int64_t grace, int64_t now)
     return;
   wp->killing = true;
   wp->r.stopping = true;
+  if (wp->w->prober)
+    prober_pod_terminating (wp->w->prober, wp->uid);
   wp->kill_deadline_ms = now + (grace > 0 ? grace : 0) * 1000;
   for (size_t i = 0; i < wp->r.n; i++)
     {
@@ -398,6 +476,68 @@ tear_down (struct worker_pod *wp)
       berth_error_release (&err);
     }
   wp->torn_down = true;
+}
+
+/* ---- probe results ---- */
+
+static struct worker_pod *
+pod_by_uid (struct pod_worker *w, const char *uid)
+{
+  for (size_t i = 0; i < w->n; i++)
+    if (strcmp (w->pods[i]->uid, uid) == 0)
+      return w->pods[i];
+  return NULL;
+}
+
+/* A liveness or startup failure: kill the instance with the probe's grace
+ * period (or the pod's); the runner restarts it per the restart policy. */
+static void
+kill_for_probe (struct worker_pod *wp, size_t i, enum probe_kind kind)
+{
+  struct runner_container *c = &wp->r.c[i];
+  struct ctr_watch *cw = &wp->watch[i];
+  const struct pod_spec *ps = &wp->r.pod->spec;
+  int64_t grace = ps->termination_grace_period_seconds.v;
+  bool restart = strcmp (ps->restart_policy, "Never") != 0;
+  cleanup_free char *msg = prober_kill_message (kind, c->spec->name, restart);
+  berth_error_t err = NULL;
+
+  if (cw->kill_deadline_ms || wp->killing)
+    return;
+  prober_termination_grace (wp->w->prober, cw->probe_instance, kind, &grace);
+  on_runner_event (wp, "Normal", "Killing", c->spec->name, msg);
+  if (container_kill (c->instance_dir, grace > 0 ? 0 : SIGKILL, &err) < 0)
+    {
+      worker_log ("%s: kill %s: %s", wp->r.ref, c->spec->name,
+                  berth_error_msg (&err));
+      berth_error_release (&err);
+    }
+  cw->kill_deadline_ms = loop_wall_ms () + (grace > 0 ? grace : 0) * 1000;
+}
+
+static void
+on_probe_result (void *ctx, const char *pod_uid, const char *container,
+                 uint64_t instance, enum probe_kind kind,
+                 enum probe_result result)
+{
+  struct pod_worker *w = ctx;
+  struct worker_pod *wp = pod_by_uid (w, pod_uid);
+  for (size_t i = 0; wp && i < wp->r.n; i++)
+    if (wp->watch[i].probe_instance == instance
+        && strcmp (wp->r.c[i].spec->name, container) == 0
+        && kind != PROBE_READINESS && result == PROBE_RESULT_FAILURE
+        && wp->r.c[i].now.st.state == CSTATE_RUNNING)
+      kill_for_probe (wp, i, kind);
+  wake (w);
+}
+
+static void
+on_probe_event (void *ctx, const char *pod_uid, const char *container,
+                const char *type, const char *reason, const char *message)
+{
+  struct worker_pod *wp = pod_by_uid (ctx, pod_uid);
+  if (wp)
+    on_runner_event (wp, type, reason, container, message);
 }
 
 /* ---- the sync round ---- */
@@ -568,7 +708,10 @@ write_status (struct pod_worker *w, struct store *s, struct worker_pod *wp,
   berth_error_t err = NULL;
   if (e == NULL || strcmp (object_meta (e->obj)->uid, wp->uid) != 0)
     return;
-  struct node *st = pod_status_encode (&wp->r, e->status, w->host_ip, now);
+  struct node *st;
+  if (w->prober)
+    prober_update_pod_status (w->prober, wp->uid);
+  st = pod_status_encode (&wp->r, e->status, w->host_ip, now);
   node_map_set (st, "berth", pod_stats_berth_block (&wp->r));
   if (store_set_status (s, e, st, &err) < 0)
     {
@@ -611,6 +754,22 @@ drive (struct pod_worker *w, struct store *s, size_t i, int64_t now,
         sigkill_all (wp);
       else
         earliest (next, wp->kill_deadline_ms);
+    }
+  for (size_t k = 0; k < wp->r.n; k++)
+    {
+      struct ctr_watch *cw = &wp->watch[k];
+      berth_error_t kerr = NULL;
+      if (cw->kill_deadline_ms == 0)
+        continue;
+      if (wp->r.c[k].now.st.state != CSTATE_RUNNING || cw->probe_instance == 0)
+        cw->kill_deadline_ms = 0;
+      else if (now >= cw->kill_deadline_ms)
+        {
+          if (container_kill (wp->r.c[k].instance_dir, SIGKILL, &kerr) < 0)
+            berth_error_release (&kerr);
+        }
+      else
+        earliest (next, cw->kill_deadline_ms);
     }
   if (!wp->killing && wp->r.terminal && !wp->torn_down)
     tear_down (wp);
@@ -673,6 +832,8 @@ worker_free (struct controller *c)
   summary_history_free (&w->history);
   for (size_t i = 0; i < w->n; i++)
     worker_pod_free (w->pods[i]);
+  if (w->prober)
+    prober_free (w->prober);
   free (w->pods);
   free (w->cms);
   free (w->secrets);
@@ -700,6 +861,15 @@ pod_worker_new (const struct pod_worker_config *cfg, struct pod_worker **out,
       = cfg->host_ip ? xstrdup (cfg->host_ip) : pod_worker_default_host_ip ();
   w->sample_timer.fd = -1;
   summary_history_init (&w->history);
+  if (prober_new (
+          cfg->loop,
+          &(struct prober_callbacks){ on_probe_result, on_probe_event, w },
+          NULL, &w->prober, err)
+      < 0)
+    {
+      worker_free (&w->base);
+      return -1;
+    }
   if (loop_timer_add (cfg->loop, &w->sample_timer, w->cfg.sample_ms,
                       w->cfg.sample_ms, on_sample, w, err)
       < 0)

@@ -22,6 +22,7 @@
 #include "controller.h"
 #include "loop.h"
 #include "pod_runner.h"
+#include "prober.h"
 #include "store.h"
 #include "summary.h"
 
@@ -59,6 +60,8 @@ struct pod_worker
   const struct pod_spec **admitted;
   size_t n_cms, n_secrets, n_admitted, cap_refs;
   struct loop_watcher sample_timer;
+  /* Liveness, readiness and startup probes of the running containers. */
+  struct prober *prober;
   /* Samples for the rates of /stats/summary (usageNanoCores). */
   struct summary_history history;
 };

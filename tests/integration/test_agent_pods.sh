@@ -223,3 +223,56 @@ test_agentpod_static() {
 	wait_for 30 sh -c "\"$BERTH_BIN\" get pods 2>&1 | grep -q 'No resources found'"
 	wait_for 10 sh -c "! pgrep -f '[s]leep 3655' >/dev/null"
 }
+
+register_test agentpod_probes
+test_agentpod_probes() {
+	agentpod_setup
+	# the docs' exec liveness example (pods/probe/exec-liveness.yaml), and
+	# a readiness probe that passes from 5 s to about 20 s
+	cat >p.yaml <<-'Y'
+	apiVersion: v1
+	kind: Pod
+	metadata:
+	  labels: {test: liveness}
+	  name: liveness-exec
+	spec:
+	  containers:
+	  - name: liveness
+	    image: busybox
+	    args: ["/bin/sh", "-c", "touch /tmp/healthy; sleep 30; rm -f /tmp/healthy; sleep 600"]
+	    livenessProbe:
+	      exec:
+	        command: ["cat", "/tmp/healthy"]
+	      initialDelaySeconds: 5
+	      periodSeconds: 5
+	---
+	apiVersion: v1
+	kind: Pod
+	metadata: {name: ready}
+	spec:
+	  containers:
+	  - name: c
+	    image: busybox
+	    command: ["sh", "-c", "sleep 5; touch /tmp/ready; sleep 15; rm /tmp/ready; exec sleep 600"]
+	    readinessProbe:
+	      exec:
+	        command: ["cat", "/tmp/ready"]
+	      periodSeconds: 1
+	Y
+	"$BERTH_BIN" apply -f p.yaml >/dev/null
+	wait_pod ready phase Running
+	assert_match "ready +0/1 +Running" "$(pods_list)" "not ready before its probe passes"
+	wait_for 30 sh -c "\"$BERTH_BIN\" get pods | grep -Eq 'ready +1/1 +Running'"
+	wait_for 40 sh -c "\"$BERTH_BIN\" get pods | grep -Eq 'ready +0/1 +Running'"
+	assert_eq 0 "$(pod_val ready restartCount)" "a readiness failure restarts nothing"
+	assert_match "Unhealthy +pod/ready +Readiness probe failed: cat: can't open '/tmp/ready': No such file or directory" \
+		"$("$BERTH_BIN" get events 2>&1)"
+	# liveness: the file goes at 30 s, three failures 5 s apart: restarted
+	# at about 35-45 s
+	wait_pod_ge liveness-exec restartCount 1 90
+	local ev
+	ev=$("$BERTH_BIN" get events 2>&1)
+	assert_match "Unhealthy +pod/liveness-exec +Liveness probe failed: cat: can't open '/tmp/healthy': No such file or directory" "$ev"
+	assert_match "Killing +pod/liveness-exec +Container liveness failed liveness probe, will be restarted" "$ev"
+	assert_match "lastState:"$'\n'" *terminated:"$'\n'" *exitCode: 137" "$(pod_yaml_of liveness-exec)"
+}
