@@ -83,6 +83,17 @@ probe_resolve_port (const struct int_or_string *port, const struct container *c,
                            (int)port->type);
 }
 
+/* pkg/probe's ProbeDialer: SO_LINGER {1, 1}, so that probes leave no
+ * TIME_WAIT sockets behind. */
+static int
+probe_linger (int fd)
+{
+  struct linger l = { 1, 1 };
+  if (fd >= 0)
+    setsockopt (fd, SOL_SOCKET, SO_LINGER, &l, sizeof (l));
+  return fd;
+}
+
 int
 probe_socket_in_netns (const char *net_ns, int host_ns, int domain, int type,
                        berth_error_t *err)
@@ -92,7 +103,7 @@ probe_socket_in_netns (const char *net_ns, int host_ns, int domain, int type,
 
   if (net_ns == NULL)
     {
-      fd = socket (domain, type | SOCK_CLOEXEC, 0);
+      fd = probe_linger (socket (domain, type | SOCK_CLOEXEC, 0));
       return fd < 0 ? berth_error_sys (err, errno, "socket") : fd;
     }
   ns = open (net_ns, O_RDONLY | O_CLOEXEC);
@@ -102,9 +113,12 @@ probe_socket_in_netns (const char *net_ns, int host_ns, int domain, int type,
     return berth_error_sys (err, errno, "enter %s", net_ns);
   fd = socket (domain, type | SOCK_CLOEXEC, 0);
   e = errno;
+  /* Staying in a pod's namespace would send everything the agent does
+   * from then on to the pod: there is no safe way to go on. */
   if (setns (host_ns, CLONE_NEWNET) < 0)
-    abort (); /* the agent must not stay in a pod's namespace */
-  return fd < 0 ? berth_error_sys (err, e, "socket in %s", net_ns) : fd;
+    abort ();
+  return fd < 0 ? berth_error_sys (err, e, "socket in %s", net_ns)
+                : probe_linger (fd);
 }
 
 /* ---- runs ---- */

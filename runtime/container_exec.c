@@ -691,12 +691,11 @@ container_exec_poll (struct container_exec *x, berth_error_t *err)
 void
 container_exec_kill (struct container_exec *x)
 {
-  if (x->helper <= 0)
+  /* Only through the pidfd: a helper reaped by someone else's
+   * waitpid (-1) may have left its pid to another process. */
+  if (x->helper <= 0 || x->helper_pidfd < 0)
     return;
-  if (x->helper_pidfd >= 0)
-    syscall (SYS_pidfd_send_signal, x->helper_pidfd, SIGTERM, NULL, 0);
-  else
-    kill (x->helper, SIGTERM);
+  syscall (SYS_pidfd_send_signal, x->helper_pidfd, SIGTERM, NULL, 0);
 }
 
 int

@@ -14,13 +14,18 @@
  * that long and print every result and event.
  *
  * A single probe prints "outcome=..", "output=..", "error=.." and
- * "ms=N"; with --count, one "outcome=" line per probe and "ms=" for all.
+ * "ms=N"; with --count, one "outcome=" line per probe and "ms=" for all;
+ * --parallel P keeps at most P of them running (default: all at once),
+ * --quiet prints only the count of each outcome.  Then "cpu_self_ms=" (this
+ * process: what the agent would spend) and "cpu_children_ms=" (exec
+ * helpers and commands).
  * Exit status 0 (1: bad usage or a start error).
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "loop.h"
 #include "probe.h"
@@ -31,18 +36,52 @@
 struct tool
 {
   struct loop loop;
-  int pending;
+  int pending, to_start, counts[4];
+  bool quiet;
   int64_t start;
+  struct probe_runner *runner;
+  struct probe_call *call;
 };
+
+static void start_one (struct tool *t);
 
 static void
 done (void *ctx, enum probe_outcome o, const char *output, const char *error)
 {
   struct tool *t = ctx;
-  printf ("outcome=%s\noutput=%s\nerror=%s\n", probe_outcome_name (o),
-          output ? output : "", error ? error : "");
-  if (--t->pending == 0)
+  t->counts[o]++;
+  if (!t->quiet)
+    printf ("outcome=%s\noutput=%s\nerror=%s\n", probe_outcome_name (o),
+            output ? output : "", error ? error : "");
+  t->pending--;
+  if (t->to_start > 0)
+    start_one (t);
+  else if (t->pending == 0)
     loop_stop (&t->loop, 0);
+}
+
+static void
+start_one (struct tool *t)
+{
+  berth_error_t err = NULL;
+  struct probe_run *run;
+
+  t->to_start--;
+  if (probe_run_start (t->runner, t->call, done, t, &run, &err) < 0)
+    {
+      fprintf (stderr, "probe-tool: %s\n", berth_error_msg (&err));
+      exit (1);
+    }
+  t->pending++;
+}
+
+static double
+cpu_ms (int who)
+{
+  struct rusage ru;
+  getrusage (who, &ru);
+  return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000.0
+         + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000.0;
 }
 
 static void
@@ -137,7 +176,8 @@ main (int argc, char **argv)
           { "env", 1, NULL, 'e' },     { "count", 1, NULL, 'n' },
           { "watch", 1, NULL, 'w' },   { "period", 1, NULL, 'r' },
           { "failure", 1, NULL, 'f' }, { "success", 1, NULL, 'u' },
-          { "kind", 1, NULL, 'k' },    { NULL, 0, NULL, 0 } };
+          { "kind", 1, NULL, 'k' },    { "parallel", 1, NULL, 'j' },
+          { "quiet", 0, NULL, 'q' },   { NULL, 0, NULL, 0 } };
   static struct tool t;
   struct probe_target tg = { 0 };
   struct probe pr = { 0 };
@@ -151,7 +191,7 @@ main (int argc, char **argv)
   struct env_var env[MAX];
   const char *kind = "liveness";
   berth_error_t err = NULL;
-  int o, count = 1, watch_s = 0, i;
+  int o, count = 1, watch_s = 0, parallel = 0, i;
 
   pr.timeout_seconds = (struct opt_int){ true, 1 };
   while ((o = getopt_long (argc, argv, "+", opts, NULL)) != -1)
@@ -220,6 +260,12 @@ main (int argc, char **argv)
       case 'k':
         kind = optarg;
         break;
+      case 'j':
+        parallel = atoi (optarg);
+        break;
+      case 'q':
+        t.quiet = true;
+        break;
       default:
         return 1;
       }
@@ -261,22 +307,23 @@ main (int argc, char **argv)
   if (watch_s > 0)
     return watch (&t, &pr, &c, &tg, kind, watch_s);
   {
-    struct probe_runner *r = NULL;
-    struct probe_run *run;
     struct probe_call call = { &pr, &c, &tg };
 
-    if (probe_runner_new (&t.loop, &r, &err) < 0)
+    if (probe_runner_new (&t.loop, &t.runner, &err) < 0)
       return die (&err);
-    for (i = 0; i < count; i++)
-      {
-        if (probe_run_start (r, &call, done, &t, &run, &err) < 0)
-          return die (&err);
-        t.pending++;
-      }
+    t.call = &call;
+    t.to_start = count;
+    for (i = 0; i < (parallel > 0 ? parallel : count) && t.to_start > 0; i++)
+      start_one (&t);
     if (loop_run (&t.loop, &err) < 0)
       return die (&err);
     printf ("ms=%lld\n", (long long)(loop_now_ms () - t.start));
-    probe_runner_free (r);
+    if (t.quiet)
+      for (i = 0; i < 4; i++)
+        printf ("%s=%d\n", probe_outcome_name (i), t.counts[i]);
+    printf ("cpu_self_ms=%.0f\ncpu_children_ms=%.0f\n", cpu_ms (RUSAGE_SELF),
+            cpu_ms (RUSAGE_CHILDREN));
+    probe_runner_free (t.runner);
   }
   return 0;
 }
