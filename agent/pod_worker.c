@@ -43,7 +43,9 @@ struct worker_pod
   struct ctr_watch *watch; /* r.n of them */
   bool orphan;             /* no longer in the store (a new uid, or gone) */
   bool killing, sigkilled, torn_down;
+  bool deadline_exceeded; /* killed for activeDeadlineSeconds: stays */
   int64_t kill_deadline_ms;
+  int64_t start_ms; /* status.startTime, for activeDeadlineSeconds */
   char *saved_state;
 };
 
@@ -371,6 +373,14 @@ adopt_or_start (struct pod_worker *w, const struct store_entry *e)
   wp->name = xstrdup (object_name (e->obj));
   wp->obj = object_from_node ("<store>", enc, "");
   node_unref (enc);
+  {
+    const struct node *st = node_map_get (e->status, "startTime");
+    time_t t = 0;
+    wp->start_ms
+        = st && st->kind == NODE_SCALAR && k8s_rfc3339_parse (st->text, &t) == 0
+              ? (int64_t)t * 1000
+              : loop_wall_ms ();
+  }
   wp->cfg = w->cfg.runner;
   wp->cfg.event = on_runner_event;
   wp->cfg.event_ctx = wp;
@@ -720,6 +730,31 @@ write_status (struct pod_worker *w, struct store *s, struct worker_pod *wp,
     }
 }
 
+/* activeDeadlineSeconds, counted from the pod's startTime: the pod is
+ * killed and ends Failed with reason DeadlineExceeded. */
+static void
+check_active_deadline (struct worker_pod *wp, int64_t now, int64_t *next)
+{
+  const struct opt_int *ads = &wp->r.pod->spec.active_deadline_seconds;
+  int64_t due;
+  if (!ads->set || wp->killing || wp->r.terminal || wp->deadline_exceeded)
+    return;
+  due = wp->start_ms + ads->v * 1000;
+  if (now < due)
+    {
+      earliest (next, due);
+      return;
+    }
+  wp->deadline_exceeded = true;
+  free (wp->r.reason);
+  free (wp->r.message);
+  wp->r.reason = xstrdup ("DeadlineExceeded");
+  wp->r.message = xstrdup (
+      "Pod was active on the node longer than the specified deadline");
+  on_runner_event (wp, "Normal", "DeadlineExceeded", "", wp->r.message);
+  begin_kill (wp, wp->r.pod->spec.termination_grace_period_seconds.v, now);
+}
+
 /* Drive one pod; returns false when it is gone for good (freed). */
 static bool
 drive (struct pod_worker *w, struct store *s, size_t i, int64_t now,
@@ -736,6 +771,16 @@ drive (struct pod_worker *w, struct store *s, size_t i, int64_t now,
       berth_error_release (&err);
     }
   earliest (next, n);
+  check_active_deadline (wp, now, next);
+  if (wp->killing && !any_running (&wp->r) && wp->deadline_exceeded)
+    {
+      /* the pod stays, Failed (the kubelet's activeDeadlineHandler) */
+      if (!wp->torn_down)
+        tear_down (wp);
+      wp->killing = false;
+      wp->r.phase = PHASE_FAILED;
+      wp->r.terminal = true;
+    }
   if (wp->killing && !any_running (&wp->r))
     {
       if (!wp->torn_down)

@@ -29,7 +29,7 @@ start_agent() {
 		"${AGENT_FLAGS[@]}" >>"$TEST_TMP/agent.log" 2>&1 &
 	echo $! >"$TEST_TMP/agent.pid"
 	export BERTH_SOCKET=$TEST_TMP/s
-	wait_for 10 "$BERTH_BIN" get namespaces
+	wait_for 30 "$BERTH_BIN" get namespaces
 }
 
 # stop_agent [SIGNAL]: stop it (default TERM) and wait until it is gone.
@@ -95,14 +95,14 @@ test_agent_manifest_dir() {
 	# an edit replaces the pod (new uid: it would be recreated)
 	pod_yaml web busybox:2 >"$TEST_TMP/m/web.yaml.new"
 	mv "$TEST_TMP/m/web.yaml.new" "$TEST_TMP/m/web.yaml"
-	wait_for 10 sh -c "\"$BERTH_BIN\" get pod web-$AGENT_NODE -o yaml | grep -q 'image: busybox:2'"
+	wait_for 30 sh -c "\"$BERTH_BIN\" get pod web-$AGENT_NODE -o yaml | grep -q 'image: busybox:2'"
 	uid2=$(get_field pod "web-$AGENT_NODE" uid)
 	assert_ne "$uid1" "$uid2" "uid after the pod spec changed"
 	# the API refuses to delete a file's object
 	assert_contains "$("$BERTH_BIN" delete pod "web-$AGENT_NODE" 2>&1 || true)" "Forbidden"
 	# removing the file removes the pod
 	rm "$TEST_TMP/m/web.yaml"
-	wait_for 10 sh -c "\"$BERTH_BIN\" get pods 2>&1 | grep -q 'No resources found'"
+	wait_for 30 sh -c "\"$BERTH_BIN\" get pods 2>&1 | grep -q 'No resources found'"
 	# a describe of a pod
 	pod_yaml desc busybox >"$TEST_TMP/m/desc.yaml"
 	wait_pods_match "desc-$AGENT_NODE"
@@ -129,7 +129,7 @@ test_agent_apply() {
 	if command -v python3 >/dev/null; then
 		python3 -c 'import json,sys; p=json.load(sys.stdin); m=p["metadata"]
 assert p["kind"]=="Pod" and len(m["uid"])==36 and m["generation"]==2, p
-assert [c["type"] for c in p["status"]["conditions"]]==["PodScheduled"], p' <<<"$json"
+assert [c["type"] for c in p["status"]["conditions"]]==["PodReadyToStartContainers","Initialized","Ready","ContainersReady","PodScheduled"], p' <<<"$json"
 	fi
 	json=$("$BERTH_BIN" get pods -A -o json)
 	assert_contains "$json" '"kind": "PodList"'
@@ -180,7 +180,7 @@ assert [c["type"] for c in p["status"]["conditions"]]==["PodScheduled"], p' <<<"
 	Y
 	assert_ok "$BERTH_BIN" apply -f k.yaml
 	assert_match "cfg +2 " "$("$BERTH_BIN" get configmaps)"
-	assert_match "svc +ClusterIP +<none> +<none> +80/TCP " "$("$BERTH_BIN" get services)"
+	assert_match "svc +ClusterIP +10\\.[0-9.]+ +<none> +80/TCP " "$("$BERTH_BIN" get services)"
 	assert_match "job +Pending +0/1 " "$("$BERTH_BIN" get jobs)"
 	assert_match "cj +\*/5 \* \* \* \* +<none> +False +0 +<none> " "$("$BERTH_BIN" get cronjobs)"
 	assert_match "sec +Opaque" "$("$BERTH_BIN" get secrets)"
@@ -208,7 +208,7 @@ test_agent_restart() {
 	stop_agent TERM
 	rm "$TEST_TMP/m/st.yaml"
 	start_agent
-	wait_for 10 sh -c "! \"$BERTH_BIN\" get pods | grep -q st-$AGENT_NODE"
+	wait_for 30 sh -c "! \"$BERTH_BIN\" get pods | grep -q st-$AGENT_NODE"
 	assert_contains "$(pods_list)" "api2"
 	# resourceVersions keep growing
 	pod_yaml api3 busybox >b.yaml
@@ -232,7 +232,7 @@ test_agent_bad_input() {
 	head -c 4096 /dev/urandom >"$TEST_TMP/m/garbage.bin"
 	printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: x\n' >"$TEST_TMP/m/syntax.yaml"
 	head -c $((10 * 1024 * 1024 + 1)) /dev/zero >"$TEST_TMP/m/huge.yaml"
-	wait_for 10 sh -c "\"$BERTH_BIN\" get events | grep -q huge.yaml"
+	wait_for 30 sh -c "\"$BERTH_BIN\" get events | grep -q huge.yaml"
 	local ev
 	ev=$("$BERTH_BIN" get events)
 	assert_contains "$ev" "pod/broken-$AGENT_NODE"
@@ -247,7 +247,7 @@ test_agent_bad_input() {
 	local uid
 	uid=$(get_field pod "good-$AGENT_NODE" uid)
 	printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: good}\nspec:\n  containers: [{name: c}]\n' >"$TEST_TMP/m/good.yaml"
-	wait_for 10 sh -c "\"$BERTH_BIN\" get events | grep -q 'good.yaml: spec.containers\[0\].image: Required value'"
+	wait_for 30 sh -c "\"$BERTH_BIN\" get events | grep -q 'good.yaml: spec.containers\[0\].image: Required value'"
 	assert_eq "$uid" "$(get_field pod "good-$AGENT_NODE" uid)" "uid of the pod whose file became invalid"
 	# the API rejects bad bodies with Status errors and keeps running
 	local out

@@ -276,3 +276,18 @@ test_agentpod_probes() {
 	assert_match "Killing +pod/liveness-exec +Container liveness failed liveness probe, will be restarted" "$ev"
 	assert_match "lastState:"$'\n'" *terminated:"$'\n'" *exitCode: 137" "$(pod_yaml_of liveness-exec)"
 }
+
+register_test agentpod_active_deadline
+test_agentpod_active_deadline() {
+	agentpod_setup
+	pod_cmd dl Always 1 'exec sleep 3666' | sed 's/^spec:$/spec:\n  activeDeadlineSeconds: 4/' >dl.yaml
+	"$BERTH_BIN" apply -f dl.yaml >/dev/null
+	wait_pod dl phase Failed 60
+	local y
+	y=$(pod_yaml_of dl)
+	assert_contains "$y" $'\n  reason: DeadlineExceeded' "the pod's reason"
+	assert_contains "$y" "message: Pod was active on the node longer than the specified deadline"
+	assert_match "DeadlineExceeded +pod/dl" "$("$BERTH_BIN" get events 2>&1)"
+	wait_for 10 sh -c "! pgrep -f '[s]leep 3666' >/dev/null"
+	assert_match "dl +0/1 +DeadlineExceeded +0 " "$(pods_list)"
+}
