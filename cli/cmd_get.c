@@ -1,6 +1,7 @@
 /* cmd_get.c - `berth get RESOURCE [NAME] [-n NS|-A] [-o wide|json|yaml]`:
  * the agent's objects as kubectl prints them. */
 #include <getopt.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,9 +41,10 @@ table_add (struct table *t, char **row)
   t->nrows++;
 }
 
-/* kubectl's tabwriter: columns padded to the widest cell plus 3 spaces. */
+/* kubectl's tabwriter: columns padded to the widest cell plus 3 spaces.
+ * WIDTHS (16 of them) keeps the widths for the rows of a watch. */
 static void
-table_print (struct table *t)
+table_print_w (struct table *t, size_t *widths)
 {
   size_t *w = xcalloc (t->ncols, sizeof (size_t));
   for (size_t r = 0; r < t->nrows; r++)
@@ -67,6 +69,8 @@ table_print (struct table *t)
   for (size_t i = 0; i < t->nrows * t->ncols; i++)
     free (t->cells[i]);
   free (t->cells);
+  if (widths)
+    memcpy (widths, w, t->ncols * sizeof (size_t));
   free (w);
 }
 
@@ -433,7 +437,7 @@ print_structured (const struct node *body, enum output out)
 
 static int
 print_table (const char *kind, const struct node *body, bool single,
-             bool all_ns, enum output out, const char *ns)
+             bool all_ns, enum output out, const char *ns, size_t *widths)
 {
   const struct node *items = single ? NULL : node_map_get (body, "items");
   size_t n = single ? 1 : len_of (items);
@@ -459,8 +463,82 @@ print_table (const char *kind, const struct node *body, bool single,
           row[c] = xstrdup ("");
       table_add (&t, row);
     }
-  table_print (&t);
+  table_print_w (&t, widths);
   return 0;
+}
+
+/* The rows of a watch: one line per object that changed, in the widths
+ * of the first table, as kubectl get -w prints them. */
+struct watch_state
+{
+  size_t n;
+  char **keys, **lines;
+  size_t widths[16];
+  size_t ncols;
+};
+
+static void
+watch_print_changes (struct watch_state *ws, const char *kind,
+                     const struct node *body, bool single, bool all_ns,
+                     enum output out, bool print)
+{
+  const struct node *items = single ? NULL : node_map_get (body, "items");
+  size_t n = single ? 1 : len_of (items);
+  char *h[16];
+  size_t ncols = header (kind, all_ns, out, h);
+  for (size_t c = 0; c < ncols; c++)
+    free (h[c]);
+  for (size_t i = 0; i < n; i++)
+    {
+      const struct node *o = single ? body : items->items[i];
+      const char *uid = k8s_get_str (o, "metadata.uid");
+      const char *name = k8s_get_str (o, "metadata.name");
+      char *row[16] = { 0 }, *line = NULL, *key;
+      size_t len = 0, k;
+      FILE *f = open_memstream (&line, &len);
+      if (f == NULL)
+        abort ();
+      object_row (kind, o, all_ns, out, row);
+      for (size_t c = 0; c < ncols; c++)
+        {
+          const char *cell = row[c] ? row[c] : "";
+          if (c + 1 < ncols)
+            fprintf (f, "%-*s", (int)(ws->widths[c] + 3), cell);
+          else
+            fputs (cell, f);
+          free (row[c]);
+        }
+      fclose (f);
+      key = fmt ("%s/%s", uid ? uid : "", name ? name : "");
+      for (k = 0; k < ws->n && strcmp (ws->keys[k], key) != 0; k++)
+        ;
+      if (k < ws->n && strcmp (ws->lines[k], line) == 0)
+        {
+          free (key);
+          free (line);
+          continue;
+        }
+      if (print)
+        {
+          puts (line);
+          fflush (stdout);
+        }
+      if (k == ws->n)
+        {
+          ws->keys = reallocarray (ws->keys, ws->n + 1, sizeof (char *));
+          ws->lines = reallocarray (ws->lines, ws->n + 1, sizeof (char *));
+          if (ws->keys == NULL || ws->lines == NULL)
+            abort ();
+          ws->keys[ws->n] = key;
+          ws->lines[ws->n++] = line;
+        }
+      else
+        {
+          free (key);
+          free (ws->lines[k]);
+          ws->lines[k] = line;
+        }
+    }
 }
 
 /* The kinds the agent computes (endpoints.h) rather than stores. */
@@ -486,11 +564,41 @@ derived_path (const char *kind, const char *ns, const char *name)
               name ? name : "");
 }
 
+/* get -w: the table, then every change, until interrupted. */
+static int
+watch_table (const char *socket, const char *path, const char *kind,
+             struct client_reply *first, bool single, bool all_ns,
+             enum output out, const char *ns)
+{
+  struct watch_state ws = { 0 };
+  berth_error_t err = NULL;
+  print_table (kind, first->body, single, all_ns, out, ns, ws.widths);
+  /* what was printed counts as seen */
+  watch_print_changes (&ws, kind, first->body, single, all_ns, out, false);
+  client_reply_free (first);
+  for (;;)
+    {
+      struct client_reply rep = { 0 };
+      sleep (1);
+      if (client_request (client_socket (socket), "GET", path, NULL, &rep, &err)
+          < 0)
+        {
+          fprintf (stderr, "berth get: %s\n", berth_error_msg (&err));
+          berth_error_release (&err);
+          return 1;
+        }
+      if (rep.code == 200 && rep.body)
+        watch_print_changes (&ws, kind, rep.body, single, all_ns, out, true);
+      client_reply_free (&rep);
+    }
+}
+
 static void
 usage (FILE *f)
 {
   fprintf (f,
-           "Usage: berth get RESOURCE [NAME] [-n NS | -A] [-o wide|json|yaml]\n"
+           "Usage: berth get RESOURCE [NAME] [-n NS | -A] [-o wide|json|yaml] "
+           "[-w]\n"
            "\n"
            "Show the agent's objects as kubectl does.  RESOURCE: pods (po),\n"
            "configmaps (cm), secrets, services (svc), endpoints (ep),\n"
@@ -501,6 +609,9 @@ usage (FILE *f)
            "  -n, --namespace NS    the namespace (default: default)\n"
            "  -A, --all-namespaces  every namespace (a NAMESPACE column)\n"
            "  -o, --output FORMAT   wide, json or yaml\n"
+           "  -w, --watch           after the list, print each object again\n"
+           "                        when it changes (the API is polled every\n"
+           "                        second)\n"
            "      --socket PATH     the agent's socket (default $%s or %s)\n"
            "  -h, --help            show this help\n",
            CLIENT_ENV_SOCKET, "/run/berth/berth.sock");
@@ -513,12 +624,13 @@ cmd_get (int argc, char **argv)
       = { { "namespace", required_argument, NULL, 'n' },
           { "all-namespaces", no_argument, NULL, 'A' },
           { "output", required_argument, NULL, 'o' },
+          { "watch", no_argument, NULL, 'w' },
           { "socket", required_argument, NULL, 'S' },
           { "help", no_argument, NULL, 'h' },
           { NULL, 0, NULL, 0 } };
   const char *ns = "default", *socket = NULL, *name = NULL;
   enum output out = OUT_TABLE;
-  bool all_ns = false, events = false;
+  bool all_ns = false, events = false, watch = false;
   const struct kind_info *k;
   const char *derived; /* Endpoints, EndpointSlice: not kinds of the model */
   struct client_reply rep;
@@ -527,9 +639,12 @@ cmd_get (int argc, char **argv)
   int c, status;
 
   optind = 1;
-  while ((c = getopt_long (argc, argv, "n:Ao:h", options, NULL)) != -1)
+  while ((c = getopt_long (argc, argv, "n:Ao:wh", options, NULL)) != -1)
     switch (c)
       {
+      case 'w':
+        watch = true;
+        break;
       case 'n':
         ns = optarg;
         break;
@@ -589,6 +704,13 @@ cmd_get (int argc, char **argv)
       berth_error_release (&err);
       return 1;
     }
+  if (watch && out != OUT_JSON && out != OUT_YAML && rep.code == 200
+      && rep.body)
+    return watch_table (socket, path,
+                        derived  ? derived
+                        : events ? "Event"
+                                 : k->kind,
+                        &rep, name != NULL, all_ns && !name, out, ns);
   if (rep.code != 200 || rep.body == NULL)
     {
       client_print_error (&rep);
@@ -598,10 +720,11 @@ cmd_get (int argc, char **argv)
   if (out == OUT_JSON || out == OUT_YAML)
     status = print_structured (rep.body, out);
   else
-    status = print_table (derived  ? derived
-                          : events ? "Event"
-                                   : k->kind,
-                          rep.body, name != NULL, all_ns && !name, out, ns);
+    status
+        = print_table (derived  ? derived
+                       : events ? "Event"
+                                : k->kind,
+                       rep.body, name != NULL, all_ns && !name, out, ns, NULL);
   client_reply_free (&rep);
   return status;
 }

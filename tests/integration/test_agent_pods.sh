@@ -108,8 +108,11 @@ test_agentpod_sigterm() {
 	    volumeMounts: [{name: out, mountPath: /out}]
 	    command: ["sh", "-c", "trap 'echo got-term >/out/term; exit 0' TERM; echo up >/out/up; while true; do sleep 0.1; done"]
 	Y
+	"$BERTH_BIN" get pods -w >watch.out 2>&1 &
+	defer kill $!
 	"$BERTH_BIN" apply -f p.yaml >/dev/null
 	wait_for 30 test -e "$TEST_TMP/out/up"
+	wait_for 10 grep -Eq '^term +1/1 +Running +0 ' watch.out
 	local t0=$SECONDS
 	"$BERTH_BIN" delete pod term >/dev/null
 	wait_for 20 sh -c "\"$BERTH_BIN\" get pods 2>&1 | grep -q 'No resources found'"
