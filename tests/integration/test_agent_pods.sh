@@ -145,7 +145,7 @@ test_agentpod_restart_policies() {
 	assert_match "terminated:"$'\n'" *exitCode: 1"$'\n'" *reason: Error" "$(pod_yaml_of p-never-1)"
 	assert_match "reason: PodCompleted" "$(pod_yaml_of p-never-0)" "the Ready condition of a finished pod"
 	for p in p-onfailure-1 p-always-0 p-always-1; do
-		wait_pod $p reason CrashLoopBackOff 30
+		wait_for 40 sh -c "\"$BERTH_BIN\" get pod $p -o yaml | grep -A1 ' waiting:' | grep -q 'reason: CrashLoopBackOff'"
 		assert_eq Running "$(pod_val $p phase)" "$p: phase in CrashLoopBackOff"
 	done
 	assert_match "p-always-1 +0/1 +CrashLoopBackOff +[1-9] " "$(pods_list)"
