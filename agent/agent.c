@@ -116,6 +116,16 @@ on_sync (struct loop *l, struct loop_watcher *w, uint32_t events)
       if (next >= 0 && (wake < 0 || next < wake))
         wake = next;
     }
+  if (a->events_saved != a->store.events_changed)
+    {
+      berth_error_t err = NULL;
+      if (persist_save_events (&a->persist, &a->store, &err) < 0)
+        {
+          agent_log ("save the events: %s", berth_error_msg (&err));
+          berth_error_release (&err);
+        }
+      a->events_saved = a->store.events_changed;
+    }
   if (a->sync_pending)
     return; /* armed by a change made in this round */
   if (wake >= 0)
@@ -270,6 +280,12 @@ agent_init (struct agent *a, const struct agent_options *opt,
     return -1;
   if (persist_load (&a->persist, &a->store, load_warning, a, err) < 0)
     return berth_error_wrap (err, "load the state in %s", opt->root);
+  if (persist_load_events (&a->persist, &a->store, err) < 0)
+    {
+      agent_log ("skipping the stored events: %s", berth_error_msg (err));
+      berth_error_release (err);
+    }
+  a->events_saved = a->store.events_changed;
   a->store.node_name = a->node_name;
   a->store.on_change = on_store_change;
   a->store.change_data = a;

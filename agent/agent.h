@@ -74,6 +74,7 @@ struct agent
   size_t n_controllers;
   struct loop_watcher sync_timer;
   bool sync_pending;
+  uint64_t events_saved; /* store.events_changed at the last write */
   struct service_ranges service_ranges;
   /* CLOCK_MONOTONIC ns of the first store change since the last round
    * began, and of the round running (for the services controller's

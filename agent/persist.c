@@ -303,3 +303,35 @@ persist_load (struct persist *p, struct store *s,
   load_meta (p, s);
   return 0;
 }
+
+int
+persist_save_events (struct persist *p, const struct store *s,
+                     berth_error_t *err)
+{
+  struct node *seq = node_new_seq ();
+  for (size_t i = 0; i < s->nevents; i++)
+    node_seq_append (seq, store_event_encode (&s->events[i]));
+  return write_json (p->root_fd, "events.json", seq, err);
+}
+
+int
+persist_load_events (struct persist *p, struct store *s, berth_error_t *err)
+{
+  cleanup_free char *buf = NULL;
+  struct node_stream st = { 0 };
+  size_t len = 0;
+  if (read_file_at (p->root_fd, "events.json", &buf, &len, err) < 0)
+    {
+      if ((*err)->status != ENOENT)
+        return -1;
+      berth_error_release (err);
+      return 0;
+    }
+  if (node_stream_read (buf, len, &st, err) < 0)
+    return berth_error_wrap (err, "events.json");
+  if (st.len == 1 && st.docs[0] && st.docs[0]->kind == NODE_SEQ)
+    for (size_t i = 0; i < st.docs[0]->len; i++)
+      store_event_restore (s, st.docs[0]->items[i]);
+  node_stream_free (&st);
+  return 0;
+}

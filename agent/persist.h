@@ -5,8 +5,10 @@
  * creationTimestamp and never reuses a resourceVersion.
  *
  * Every write is atomic: a temporary file is written and fsync'ed, renamed
- * over the old one, and the directory fsync'ed.  Events are not persisted
- * (the kubelet's are not either: they live in the API server for an hour). */
+ * over the old one, and the directory fsync'ed.  The events are kept in
+ * ROOT/events.json (the API server keeps them for an hour; berth keeps the
+ * last STORE_MAX_EVENTS), written by the agent after the changes of a sync
+ * round. */
 #ifndef BERTH_PERSIST_H
 #define BERTH_PERSIST_H
 
@@ -33,6 +35,13 @@ int persist_on_change (struct store *s, const struct store_entry *e,
 int persist_load (struct persist *p, struct store *s,
                   void (*warn) (void *data, const char *msg), void *data,
                   berth_error_t *err);
+
+/* Write the event store to ROOT/events.json; read it back at start (a
+ * missing file is no event). */
+int persist_save_events (struct persist *p, const struct store *s,
+                         berth_error_t *err);
+int persist_load_events (struct persist *p, struct store *s,
+                         berth_error_t *err);
 
 /* Write BUF to NAME in DIRFD atomically (temp + fsync + rename + fsync). */
 int persist_write_atomic (int dirfd, const char *name, const char *buf,

@@ -556,12 +556,14 @@ store_event (struct store *s, const char *type, const char *reason,
                        message))
       {
         ev = &s->events[i];
+        s->events_changed++;
         ev->count++;
         ev->last_ms = now;
         snprintf (buf, sizeof (buf), "%llu", (unsigned long long)++s->rv);
         set_str (&ev->resource_version, buf);
         return;
       }
+  s->events_changed++;
   if (s->nevents == STORE_MAX_EVENTS)
     {
       event_clear (&s->events[0]);
@@ -641,4 +643,62 @@ store_event_encode (const struct store_event *ev)
   node_map_set_str (n, "type", ev->type);
   node_map_set_str (n, "reportingComponent", "berth");
   return n;
+}
+
+static char *
+get_text (const struct node *n, const char *path)
+{
+  const struct node *v = k8s_get (n, path);
+  return v && v->kind == NODE_SCALAR && !node_is_null (v) ? xstrdup (v->text)
+                                                          : NULL;
+}
+
+static int64_t
+get_time_ms (const struct node *n, const char *path)
+{
+  const struct node *v = k8s_get (n, path);
+  time_t t = 0;
+  if (v == NULL || v->kind != NODE_SCALAR
+      || k8s_rfc3339_parse (v->text, &t) < 0)
+    return 0;
+  return (int64_t)t * 1000;
+}
+
+bool
+store_event_restore (struct store *s, const struct node *n)
+{
+  struct store_event *ev;
+  int64_t count = 1;
+  if (s->nevents == STORE_MAX_EVENTS || n == NULL || n->kind != NODE_MAP
+      || k8s_get (n, "reason") == NULL)
+    return false;
+  ev = &s->events[s->nevents++];
+  memset (ev, 0, sizeof (*ev));
+  ev->name = get_text (n, "metadata.name");
+  ev->namespace = get_text (n, "metadata.namespace");
+  ev->uid = get_text (n, "metadata.uid");
+  ev->resource_version = get_text (n, "metadata.resourceVersion");
+  ev->type = get_text (n, "type");
+  ev->reason = get_text (n, "reason");
+  ev->message = get_text (n, "message");
+  ev->obj_kind = get_text (n, "involvedObject.kind");
+  ev->obj_namespace = get_text (n, "involvedObject.namespace");
+  ev->obj_name = get_text (n, "involvedObject.name");
+  ev->obj_uid = get_text (n, "involvedObject.uid");
+  ev->obj_api_version = get_text (n, "involvedObject.apiVersion");
+  ev->host = get_text (n, "source.host");
+  node_as_int64 (k8s_get (n, "count"), &count, NULL);
+  ev->count = count;
+  if (ev->resource_version
+      && strtoull (ev->resource_version, NULL, 10) > s->rv)
+    s->rv = strtoull (ev->resource_version, NULL, 10);
+  ev->first_ms = get_time_ms (n, "firstTimestamp");
+  ev->last_ms = get_time_ms (n, "lastTimestamp");
+  if (ev->name == NULL || ev->type == NULL || ev->message == NULL)
+    {
+      event_clear (ev);
+      s->nevents--;
+      return false;
+    }
+  return true;
 }

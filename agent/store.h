@@ -49,7 +49,8 @@ struct store
   struct store_entry **items;
   size_t nevents;
   struct store_event events[STORE_MAX_EVENTS];
-  uint64_t rv; /* the last resourceVersion handed out */
+  uint64_t rv;             /* the last resourceVersion handed out */
+  uint64_t events_changed; /* bumped by every event recorded */
   /* The node pods are bound to (the scheduler's binding on a one-node
    * cluster); NULL leaves spec.nodeName as given. */
   const char *node_name;
@@ -131,6 +132,9 @@ void store_event (struct store *s, const char *type, const char *reason,
                   const char *kind, const char *ns, const char *name,
                   const char *uid, const char *message);
 struct node *store_event_encode (const struct store_event *e);
+/* Append an event as store_event_encode wrote it (persisted events, at
+ * start); false when N is not one or the store is full. */
+bool store_event_restore (struct store *s, const struct node *n);
 
 /* A random RFC 4122 version 4 UUID. */
 char *store_uuid4 (void);

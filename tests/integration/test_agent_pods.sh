@@ -174,6 +174,7 @@ test_agentpod_kill9_adopt() {
 	assert_eq Running "$(pod_val long phase)"
 	assert_eq "$started" "$(pod_val long startedAt)" "the running container's start"
 	assert_eq 0 "$(pod_val long restartCount)"
+	assert_match "Started +pod/long" "$("$BERTH_BIN" get events 2>&1)" "events kept across the restart"
 	pid_after=$(pgrep -f 'sleep 3622' | head -1)
 	assert_eq "$pid_before" "$pid_after" "the container process, adopted"
 	assert_eq 1 "$(pgrep -fc 'sleep 3622')" "containers of the long pod"
