@@ -82,7 +82,8 @@ list_rotated (const char *path, struct names *out, berth_error_t *err)
         abort ();
       out->v[out->len++] = full;
     }
-  qsort (out->v, out->len, sizeof (*out->v), cmp_str);
+  if (out->len > 1)
+    qsort (out->v, out->len, sizeof (*out->v), cmp_str);
   return 0;
 }
 
