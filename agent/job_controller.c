@@ -180,7 +180,10 @@ rec_store (struct job_controller *jc, const char *uid,
   r->last_failure = nr->last_failure;
 }
 
-/* newBackoffRecord over the pods newly seen finished. */
+/* newBackoffRecord over the pods newly seen finished.  Every failed pod
+ * counts here, also one that the pod failure policy ignores (the docs only
+ * say an ignored failure does not count against backoffLimit; in the code
+ * it still delays the next pod). */
 static void
 rec_new (struct job_controller *jc, struct jctx *x, struct jpod **succ,
          size_t nsucc, struct jpod **fail, size_t nfail)
@@ -813,7 +816,9 @@ count_pods (struct job_controller *jc, struct jctx *x)
   rec_new (jc, x, succ, nsucc, fail, nfail);
 }
 
-/* The failure conditions of syncJob, before the pods are managed. */
+/* The failure conditions of syncJob, before the pods are managed.  They
+ * are interim: FailureTarget is written at once, Failed only when no pod
+ * is terminating any more (the docs describe Failed as immediate). */
 static void
 check_failure (struct jctx *x)
 {
