@@ -640,9 +640,11 @@ endpoints_encode_v1 (const struct service_endpoints *e, uint64_t rv)
           v1_add (&ports, &n, &e->groups[gi].ports[k], ep, ready);
       }
   for (size_t i = 0; i < n; i++)
-    qsort (ports[i].addrs, ports[i].naddrs, sizeof (*ports[i].addrs),
-           cmp_v1_addr);
-  qsort (ports, n, sizeof (*ports), cmp_v1_port);
+    if (ports[i].naddrs > 1)
+      qsort (ports[i].addrs, ports[i].naddrs, sizeof (*ports[i].addrs),
+             cmp_v1_addr);
+  if (n > 1)
+    qsort (ports, n, sizeof (*ports), cmp_v1_port);
   if (asprintf (&seed, "%s/endpoints", sm->uid ?: sm->name) < 0)
     abort ();
   meta = derived_meta (e, sm->name, seed, rv, &labels);

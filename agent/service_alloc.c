@@ -136,9 +136,18 @@ cmp_u32 (const void *a, const void *b)
   return x < y ? -1 : x > y;
 }
 
+static void
+used_sort (struct used *u)
+{
+  if (u->len > 1)
+    qsort (u->v, u->len, sizeof (*u->v), cmp_u32);
+}
+
 static bool
 used_has (const struct used *u, uint32_t v)
 {
+  if (u->len == 0)
+    return false;
   return bsearch (&v, u->v, u->len, sizeof (*u->v), cmp_u32) != NULL;
 }
 
@@ -181,8 +190,8 @@ collect_used (const struct service_ranges *r, const struct store *s,
             && sp->ports.items[j].node_port.v > 0)
           used_add (ports, (uint32_t)sp->ports.items[j].node_port.v);
     }
-  qsort (ips->v, ips->len, sizeof (*ips->v), cmp_u32);
-  qsort (ports->v, ports->len, sizeof (*ports->v), cmp_u32);
+  used_sort (ips);
+  used_sort (ports);
 }
 
 /* The allocators' random scan with an offset: a random start in the upper
@@ -417,7 +426,7 @@ assign_node_ports (const struct service_ranges *r, struct service_spec *sp,
       p->node_port.set = true;
       p->node_port.v = np;
       used_add (ports, (uint32_t)np);
-      qsort (ports->v, ports->len, sizeof (*ports->v), cmp_u32);
+      used_sort (ports);
     }
   return 0;
 }
