@@ -5,6 +5,11 @@
 # namespace, where the host has nothing listening: a success proves the
 # probe ran in the pod's namespace.  Sourced by tests/integration/run.
 
+# probe_berth_exec uses the agent's helpers (agentpod_setup, wait_pod); a
+# test runs in a shell that sourced only this file.
+# shellcheck source=tests/integration/test_agent_pods.sh
+declare -F agentpod_setup >/dev/null || . "$(dirname "${BASH_SOURCE[0]}")/test_agent_pods.sh"
+
 PROBE_TOOL=$BERTH_BUILDDIR/tests/integration/probe-tool
 PROBE_CTR_RUN=$BERTH_BUILDDIR/tests/integration/ctr-run
 PROBE_GRPC=$BERTH_BUILDDIR/tests/integration/grpc-health-server
@@ -224,4 +229,49 @@ test_probe_worker_liveness() {
 	assert_contains "$out" "result Liveness Failure" "Failure published"
 	out=$(probe --watch 4 --period 1 --success 2 --kind readiness http 8080 /index.html)
 	assert_contains "$out" "result Readiness Success" "ready after two successes: $out"
+}
+
+# berth exec against a pod the agent runs (needs the pod worker): the
+# container's user, env, hostname, pid namespace; -c, -i, -t; exit codes.
+register_test probe_berth_exec
+test_probe_berth_exec() {
+	need_vm
+	agentpod_setup
+	cat >web.yaml <<-Y
+	apiVersion: v1
+	kind: Pod
+	metadata: {name: web}
+	spec:
+	  terminationGracePeriodSeconds: 1
+	  containers:
+	  - name: a
+	    image: busybox
+	    command: ["sleep", "3611"]
+	    env: [{name: FOO, value: bar}]
+	    securityContext: {runAsUser: 1000}
+	  - name: b
+	    image: busybox
+	    command: ["sleep", "3612"]
+	Y
+	"$BERTH_BIN" apply -f web.yaml >/dev/null
+	wait_pod web phase Running 60
+	local ex=("$BERTH_BIN" exec --root "$TEST_TMP/root") out rc
+	out=$("${ex[@]}" web -- sh -c 'echo $FOO $(id -u) $(hostname); tr "\0" " " </proc/1/cmdline')
+	assert_eq "bar 1000 web"$'\n'"sleep 3611 " "$out" "the first container: its env, user, hostname, PID 1"
+	out=$("${ex[@]}" web -c b -- sh -c 'tr "\0" " " </proc/1/cmdline')
+	assert_eq "sleep 3612 " "$out" "-c b"
+	out=$(echo piped | "${ex[@]}" -i web -- cat)
+	assert_eq piped "$out" "-i passes stdin"
+	out=$(echo piped | "${ex[@]}" web -- cat)
+	assert_eq "" "$out" "without -i, no stdin"
+	rc=0
+	out=$("${ex[@]}" web -- sh -c 'exit 7' 2>&1) || rc=$?
+	assert_eq 7 "$rc" "the command's exit status"
+	assert_eq "command terminated with exit code 7" "$out"
+	out=$(printf 'test -t 0 && echo TTY; exit\n' | "${ex[@]}" -it web -- sh 2>&1)
+	assert_contains "$out" "TTY" "-t: a terminal"
+	rc=0
+	out=$("${ex[@]}" web -c nope -- true 2>&1) || rc=$?
+	assert_eq 1 "$rc" "an unknown container"
+	assert_contains "$out" "container nope not found"
 }
