@@ -29,6 +29,7 @@ struct service_controller
   char *cluster_cidr, *table;
   struct nft_service nft;
   bool nft_open, nft_failed, table_present;
+  bool swept; /* a stale table looked for */
   char *ruleset;
   struct remembered *mem;
   size_t nmem;
@@ -447,9 +448,19 @@ program (struct service_controller *c, const struct routes *rt,
   t0 = mono_ns ();
   if (rt->n == 0)
     {
-      /* nothing to route: no table at all */
-      if (c->table_present && nft_service_delete (&c->nft, err) < 0)
-        return -1;
+      /* nothing to route: no table at all (also none left by an agent
+       * that was killed) */
+      if ((c->table_present || !c->swept)
+          && nft_service_delete (&c->nft, err) < 0)
+        {
+          if (c->table_present)
+            return -1;
+          say (c, "no routing: %s", berth_error_msg (err));
+          berth_error_release (err);
+          c->nft_failed = true;
+          return 0;
+        }
+      c->swept = true;
       c->table_present = false;
       return 0;
     }
@@ -466,6 +477,7 @@ program (struct service_controller *c, const struct routes *rt,
       return -1;
     }
   c->table_present = true;
+  c->swept = true;
   if (changed)
     {
       record_latency (c, t0, mono_ns ());
