@@ -186,7 +186,9 @@ remove_vanished (struct source_dir *d)
         }
       source = xstrdup (e->source);
       source_set_clear (d->store, source);
-      i = 0; /* the array changed under us */
+      /* the array changed under us; a pod being terminated gracefully
+       * stays where it was until it is stopped */
+      i = i < d->store->len && d->store->items[i] == e ? i + 1 : 0;
     }
 }
 
