@@ -328,8 +328,7 @@ YAML
 	assert_contains "$out" "Pods Statuses:    0 Active (0 Ready) / 4 Succeeded / 0 Failed" "describe"
 	assert_contains "$out" "Completions:      4" "describe completions"
 	# ttlSecondsAfterFinished removes the Job and its pods; before that,
-	# its events (the agent keeps them in memory: the restart above lost
-	# those of the first Job)
+	# its events, made by one agent (the first Job's straddle a restart)
 	cat >ttl.yaml <<'YAML'
 apiVersion: batch/v1
 kind: Job
