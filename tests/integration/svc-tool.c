@@ -11,7 +11,8 @@
  *   remove POD               the Pod is gone
  *   get KIND NAME PATH       a field of a stored object (spec.clusterIP)
  *   rules                    the ruleset, then a line "."
- *   bench N POD IP           N readiness flips of POD, latency statistics
+ *   bench N POD IP           N readiness flips of POD (ready first),
+ *                            latency statistics
  *   quit                     free the controller (deletes the table)
  *
  * "ok changed=1 latency_ms=0.84 tx_ms=0.61" answers a change;
@@ -242,7 +243,7 @@ cmd_bench (struct tool *t, long n, const char *pod, const char *ip)
     {
       uint64_t before = st->commits;
       t->quiet = true;
-      cmd_ready (t, pod, ip, i % 2 == 1);
+      cmd_ready (t, pod, ip, i % 2 == 0);
       t->quiet = false;
       if (st->commits > before)
         v[got] = st->last_ms;

@@ -293,9 +293,9 @@ test_svc_agent_readiness() {
 	"$BERTH_BIN" get endpoints web
 	"$BERTH_BIN" get endpointslices
 	assert_contains "$(nft list table ip berth)" "numgen random mod 3 vmap"
-	h=$(hits root "http://$cip/index.html" 60)
+	h=$(hits root "http://$cip/index.html" 30)
 	echo "$h"
-	assert_eq 60 "$(total_of "$h")" "every request answered"
+	assert_eq 30 "$(total_of "$h")" "every request answered"
 	for i in 1 2 3; do assert_gt "$(count_of "$h" web$i)" 0 "web$i gets traffic"; done
 
 	echo "== web2's readiness file removed"
@@ -312,7 +312,7 @@ test_svc_agent_readiness() {
 	echo "== web2 ready again"
 	touch "$TEST_TMP/r/web2/ready"
 	wait_for 60 ready_eps_are 3
-	h=$(hits root "http://$cip/index.html" 60)
+	h=$(hits root "http://$cip/index.html" 30)
 	echo "$h"
 	assert_gt "$(count_of "$h" web2)" 0 "web2 gets traffic again"
 	echo "== the agent's readiness propagation (store change to commit)"
