@@ -263,7 +263,8 @@ test_docs_secret() {
 	assert_eq $'username: my-app\npassword: 39528$vdg7Jb' "$(docs_log envfrom-secret envars-test-container)" "envFrom secretRef"
 	# the volume pod's state on disk has no copy of the secret (its env
 	# pods' process records do: containerd keeps env in its meta.db too)
-	assert_eq "" "$(grep -rl 'vdg7Jb' "$TEST_TMP"/state/pods/*secret-test-pod* || true)" \
+	assert_file "$TEST_TMP/state/pods/default_secret-test-pod" "the pod's state dir"
+	assert_eq "" "$(grep -rl 'vdg7Jb' "$TEST_TMP/state/pods/default_secret-test-pod" || true)" \
 		"a copy of the secret volume's files on disk"
 }
 
