@@ -40,7 +40,9 @@ enum probe_outcome
 struct probe_target
 {
   const char *net_ns; /* the pod's netns file; NULL: the host's (hostNetwork) */
-  const char *pod_ip; /* default host of httpGet, tcpSocket, grpc */
+  const char *pod_ip; /* default host of httpGet, tcpSocket, grpc; NULL
+                         (no CNI): the pod's loopback, where Go's dial of
+                         an empty host goes */
   pid_t pid;          /* the container's init, in the agent's pid ns */
   const char *cgroup_dir;   /* the container's cgroup, or NULL */
   const char *instance_dir; /* the container's instance dir (process.json) */
@@ -85,6 +87,9 @@ const char *probe_outcome_name (enum probe_outcome o);
  * ResolveContainerPort, with its messages).  Returns the port or -1. */
 int probe_resolve_port (const struct int_or_string *port,
                         const struct container *c, berth_error_t *err);
+
+/* The host a probe without one dials: the pod IP, or 127.0.0.1. */
+const char *probe_default_host (const struct probe_target *t);
 
 /* Open a socket of DOMAIN/TYPE in the network namespace NET_NS (NULL: the
  * current one).  setns is per thread: the loop's thread enters NET_NS for

@@ -548,15 +548,14 @@ probe_http_start (struct probe_run *run, const struct probe_call *call,
                   berth_error_t *err)
 {
   const struct http_get_action *a = call->spec->http_get;
-  const char *host = a->host && *a->host ? a->host : call->target->pod_ip;
+  const char *host
+      = a->host && *a->host ? a->host : probe_default_host (call->target);
   cleanup_free char *scheme = NULL, *hp = NULL;
   int port;
 
   port = probe_resolve_port (&a->port, call->container, err);
   if (port < 0)
     return -1;
-  if (host == NULL)
-    return berth_error_make (err, EINVAL, "the pod has no IP");
   scheme = strdup (a->scheme && *a->scheme ? a->scheme : "http");
   for (char *s = scheme; *s; s++)
     *s = (char)tolower ((unsigned char)*s);
@@ -581,13 +580,11 @@ probe_grpc_start (struct probe_run *run, const struct probe_call *call,
                   berth_error_t *err)
 {
   const struct grpc_action *a = call->spec->grpc;
-  const char *host = call->target->pod_ip;
+  const char *host = probe_default_host (call->target);
   uint8_t req[512];
   size_t n;
   char h[64];
 
-  if (host == NULL)
-    return berth_error_make (err, EINVAL, "the pod has no IP");
   run->addr = probe_join_host_port (host, (int)a->port.v);
   run->orig_host = strdup (host);
   if (asprintf (&run->url, "http://%s/grpc.health.v1.Health/Check", run->addr)

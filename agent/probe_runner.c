@@ -121,6 +121,12 @@ probe_socket_in_netns (const char *net_ns, int host_ns, int domain, int type,
                 : probe_linger (fd);
 }
 
+const char *
+probe_default_host (const struct probe_target *t)
+{
+  return t->pod_ip && *t->pod_ip ? t->pod_ip : "127.0.0.1";
+}
+
 /* ---- runs ---- */
 
 static void
@@ -500,7 +506,8 @@ tcp_start (struct probe_run *run, const struct probe_call *call,
            berth_error_t *err)
 {
   const struct tcp_socket_action *a = call->spec->tcp_socket;
-  const char *host = a->host && *a->host ? a->host : call->target->pod_ip;
+  const char *host
+      = a->host && *a->host ? a->host : probe_default_host (call->target);
   struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL;
   char port_s[16], buf[128], why[160];
   int port, gai;
@@ -508,8 +515,6 @@ tcp_start (struct probe_run *run, const struct probe_call *call,
   port = probe_resolve_port (&a->port, call->container, err);
   if (port < 0)
     return -1;
-  if (host == NULL)
-    return berth_error_make (err, EINVAL, "the pod has no IP");
   run->addr = probe_join_host_port (host, port);
   snprintf (port_s, sizeof (port_s), "%d", port);
   gai = getaddrinfo (host, port_s, &hints, &ai);

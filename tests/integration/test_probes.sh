@@ -275,3 +275,168 @@ test_probe_berth_exec() {
 	assert_eq 1 "$rc" "an unknown container"
 	assert_contains "$out" "container nope not found"
 }
+
+# pod_events POD: `berth get events` lines of POD.
+pod_events() { "$BERTH_BIN" get events 2>&1 | grep "pod/$1 " || true; }
+
+# The docs' http-liveness example with a stand-in for agnhost's liveness
+# server (200 for 10 s, then 500): busybox httpd and a CGI script.
+register_test probe_docs_http_liveness
+test_probe_docs_http_liveness() {
+	need_vm
+	agentpod_setup
+	cat >pod.yaml <<-'Y'
+	apiVersion: v1
+	kind: Pod
+	metadata:
+	  labels: {test: liveness}
+	  name: liveness-http
+	spec:
+	  containers:
+	  - name: liveness
+	    image: busybox
+	    command: [sh, -c, 'mkdir -p /www/cgi-bin && date +%s >/start && printf "%s\n" "$CGI" >/www/cgi-bin/healthz && chmod 755 /www/cgi-bin/healthz && exec httpd -f -p 8080 -h /www']
+	    env:
+	    - name: CGI
+	      value: |
+	        #!/bin/sh
+	        age=$(( $(date +%s) - $(cat /start) ))
+	        [ "$HTTP_CUSTOM_HEADER" = Awesome ] || age=99
+	        if [ $age -lt 10 ]; then printf 'Content-Type: text/plain\r\n\r\nok'; else printf 'Status: 500 Internal Server Error\r\n\r\nerror: %s' $age; fi
+	    livenessProbe:
+	      httpGet:
+	        path: /cgi-bin/healthz
+	        port: 8080
+	        httpHeaders:
+	        - name: Custom-Header
+	          value: Awesome
+	      initialDelaySeconds: 3
+	      periodSeconds: 3
+	Y
+	"$BERTH_BIN" apply -f pod.yaml >/dev/null
+	wait_pod liveness-http phase Running 60
+	wait_pod_ge liveness-http restartCount 1 120
+	local ev
+	ev=$(pod_events liveness-http)
+	assert_match "Unhealthy +pod/liveness-http +Liveness probe failed: HTTP probe failed with statuscode: 500" "$ev"
+	assert_match "Killing +pod/liveness-http +Container liveness failed liveness probe, will be restarted" "$ev"
+	assert_not_contains "$ev" "Liveness probe errored" "no probe errors"
+	# the prober's metrics, as the kubelet's /metrics has them
+	assert_match 'prober_probe_total\{container="liveness",namespace="default",pod="liveness-http",pod_uid="[^"]+",probe_type="Liveness",result="failed"\} [3-9]' \
+		"$(curl -s --unix-socket "$TEST_TMP/s" http://agent/metrics)"
+}
+
+# The docs' tcp-liveness-readiness example with busybox httpd for goproxy:
+# ready after the 15 s initial delay; with the server gone, unready and
+# restarted.
+register_test probe_docs_tcp
+test_probe_docs_tcp() {
+	need_vm
+	agentpod_setup
+	cat >pod.yaml <<-'Y'
+	apiVersion: v1
+	kind: Pod
+	metadata:
+	  name: goproxy
+	  labels: {app.kubernetes.io/name: goproxy}
+	spec:
+	  containers:
+	  - name: goproxy
+	    image: busybox
+	    command: [sh, -c, 'httpd -p 8080 -h / && exec sleep 3600']
+	    ports:
+	    - containerPort: 8080
+	    readinessProbe:
+	      tcpSocket: {port: 8080}
+	      initialDelaySeconds: 15
+	      periodSeconds: 10
+	    livenessProbe:
+	      tcpSocket: {port: 8080}
+	      initialDelaySeconds: 15
+	      periodSeconds: 10
+	Y
+	"$BERTH_BIN" apply -f pod.yaml >/dev/null
+	wait_pod goproxy phase Running 60
+	assert_eq false "$(pod_val goproxy ready)" "not ready before the initial delay"
+	wait_pod goproxy ready true 60
+	assert_eq 0 "$(pod_val goproxy restartCount)"
+	"$BERTH_BIN" exec --root "$TEST_TMP/root" goproxy -- killall httpd
+	wait_pod goproxy ready false 60
+	wait_pod_ge goproxy restartCount 1 90
+	assert_match "Unhealthy +pod/goproxy +Readiness probe failed: dial tcp [0-9.]+:8080: connect: connection refused" "$(pod_events goproxy)"
+	assert_match "Container goproxy failed liveness probe, will be restarted" "$(pod_events goproxy)"
+}
+
+# Startup gating, an exec probe's timeout, a probe-level grace period.
+register_test probe_agent_edges
+test_probe_agent_edges() {
+	need_vm
+	agentpod_setup
+	cat >pods.yaml <<-'Y'
+	apiVersion: v1
+	kind: Pod
+	metadata: {name: startup}
+	spec:
+	  containers:
+	  - name: app
+	    image: busybox
+	    command: [sh, -c, 'sleep 40; touch /tmp/started; exec sleep 3600']
+	    startupProbe:
+	      exec: {command: [test, -f, /tmp/started]}
+	      periodSeconds: 2
+	      timeoutSeconds: 10
+	      failureThreshold: 60
+	    livenessProbe:
+	      exec: {command: ["false"]}
+	      periodSeconds: 2
+	      timeoutSeconds: 10
+	      failureThreshold: 1
+	---
+	apiVersion: v1
+	kind: Pod
+	metadata: {name: slow}
+	spec:
+	  containers:
+	  - name: app
+	    image: busybox
+	    command: [sleep, "3600"]
+	    livenessProbe:
+	      exec: {command: [sleep, "30"]}
+	      timeoutSeconds: 1
+	      periodSeconds: 5
+	      failureThreshold: 1
+	---
+	apiVersion: v1
+	kind: Pod
+	metadata: {name: grace}
+	spec:
+	  terminationGracePeriodSeconds: 600
+	  containers:
+	  - name: app
+	    image: busybox
+	    command: [sh, -c, 'trap "" TERM; while true; do sleep 1; done']
+	    livenessProbe:
+	      exec: {command: ["false"]}
+	      initialDelaySeconds: 5
+	      periodSeconds: 2
+	      timeoutSeconds: 10
+	      failureThreshold: 1
+	      terminationGracePeriodSeconds: 3
+	Y
+	"$BERTH_BIN" apply -f pods.yaml >/dev/null
+	wait_pod startup phase Running 60
+	# gated: the failing liveness probe (period 2 s, one failure kills)
+	# does not run before startup succeeds, 40 s after the start
+	wait_for 30 sh -c "'$BERTH_BIN' get events 2>&1 | grep -q 'Startup probe failed'"
+	assert_eq false "$(pod_val startup started)" "not started yet"
+	assert_eq 0 "$(pod_val startup restartCount)" "no liveness kill while starting"
+	assert_not_contains "$(pod_events startup)" "Liveness probe failed"
+	wait_pod_ge startup restartCount 1 120
+	assert_match "Unhealthy +pod/startup +Startup probe failed: " "$(pod_events startup)"
+	# the exec timeout
+	wait_pod_ge slow restartCount 1 120
+	assert_match 'Unhealthy +pod/slow +Liveness probe failed: command "sleep 30" timed out' "$(pod_events slow)"
+	# the probe's 3 s, not the pod's 600 s: SIGKILL soon after the kill
+	wait_pod_ge grace restartCount 1 90
+	assert_match "lastState:"$'\n'" *terminated:"$'\n'" *exitCode: 137" "$(pod_yaml_of grace)"
+}
