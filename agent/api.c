@@ -416,6 +416,8 @@ write_object (struct store *s, const struct route *r, bool create,
   if (ret < 0 && e == NULL)
     return reply_error (r->kind, name, ret, &err);
   berth_error_release (&err); /* persisted or not, it is in the store */
+  if (e == NULL)              /* its last finalizer removed: deleted */
+    return reply_status (200, "Success", "the object is deleted");
   return (struct reply){ res == STORE_CREATED ? 201 : 200,
                          store_entry_encode (e) };
 }

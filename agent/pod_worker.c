@@ -20,6 +20,7 @@
 #include "k8s_json.h"
 #include "pod_runner_state.h"
 #include "pod_status.h"
+#include "volumes.h"
 
 /* Watchers of one container: its monitor's pidfd, its OOM watch. */
 struct ctr_watch
@@ -640,6 +641,17 @@ remove_pod_at (struct pod_worker *w, size_t i)
   w->n--;
 }
 
+/* Whether a runner of the pod UID ever ran here and was not removed:
+ * a pod being deleted is adopted only to be stopped. */
+static bool
+runner_state_exists (const struct pod_worker *w, const char *uid)
+{
+  cleanup_free char *path = NULL;
+  if (asprintf (&path, "%s/pods/%s/runner.json", w->cfg.runner.root, uid) < 0)
+    abort ();
+  return access (path, F_OK) == 0;
+}
+
 static void
 discover (struct pod_worker *w, struct store *s, int64_t now)
 {
@@ -671,8 +683,8 @@ discover (struct pod_worker *w, struct store *s, int64_t now)
           /* finished before (and torn down), or waiting for its
            * predecessor of the same name to be gone */
           if (phase_is_terminal (e->status)
-              || predecessor_running (w, meta_ns (e->obj),
-                                      object_name (e->obj)))
+              || predecessor_running (w, meta_ns (e->obj), object_name (e->obj))
+              || (m->deletion_timestamp && !runner_state_exists (w, m->uid)))
             continue;
           wp = adopt_or_start (w, e);
         }
@@ -785,6 +797,16 @@ drive (struct pod_worker *w, struct store *s, size_t i, int64_t now,
     {
       if (!wp->torn_down)
         tear_down (wp);
+      /* the pod's state dir goes with it (instance dirs, runner.json) */
+      if (volumes_remove_tree (wp->r.dir, &err) < 0)
+        {
+          worker_log ("%s: remove %s: %s", wp->r.ref, wp->r.dir,
+                      berth_error_msg (&err));
+          berth_error_release (&err);
+        }
+      /* the final status first: a finalizer may keep the pod (a Job's) */
+      if (!wp->orphan)
+        write_status (w, s, wp, now);
       if (!wp->orphan
           && store_remove (s, kind_lookup ("Pod"), wp->ns, wp->name, wp->uid,
                            &err)

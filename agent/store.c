@@ -179,6 +179,12 @@ copy_server_meta (struct object_meta *to, const struct object_meta *from)
   set_str (&to->creation_timestamp, from->creation_timestamp);
   set_str (&to->resource_version, from->resource_version);
   to->generation = from->generation;
+  /* a deletion, once begun, is not the client's to undo */
+  if (from->deletion_timestamp)
+    {
+      set_str (&to->deletion_timestamp, from->deletion_timestamp);
+      to->deletion_grace_period_seconds = from->deletion_grace_period_seconds;
+    }
 }
 
 static bool
@@ -246,10 +252,15 @@ store_create_entry (struct store *s, struct object *o, const char *source,
   return notify (s, e, false, err);
 }
 
+static int remove_at (struct store *s, ssize_t i, struct store_entry **removed,
+                      berth_error_t *err);
+
+/* *REMOVED: the update removed the last finalizer of an object being
+ * deleted, and the entry is gone (E freed). */
 static int
 store_replace_entry (struct store *s, struct store_entry *e, struct object *o,
                      const char *source, enum store_result *result,
-                     berth_error_t *err)
+                     bool *removed, berth_error_t *err)
 {
   struct object_meta *m = object_meta (o), *old = object_meta (e->obj);
   bool changed;
@@ -273,6 +284,16 @@ store_replace_entry (struct store *s, struct store_entry *e, struct object *o,
   e->obj = o;
   set_str (&e->source, source);
   *result = STORE_CONFIGURED;
+  if (e->remove_when_finalized && m->finalizers.len == 0)
+    {
+      ssize_t i
+          = find_index (s, o->info, object_namespace (o), object_name (o));
+      struct store_entry *gone = NULL;
+      int ret = i < 0 ? 0 : remove_at (s, i, &gone, err);
+      store_entry_free (gone);
+      *removed = true;
+      return ret;
+    }
   return notify (s, e, false, err);
 }
 
@@ -333,9 +354,13 @@ store_apply (struct store *s, struct object *o, const char *source,
       *result = STORE_CREATED;
       return store_create_entry (s, o, source, out, err);
     }
-  if (out)
-    *out = e;
-  return store_replace_entry (s, e, o, source, result, err);
+  {
+    bool removed = false;
+    int ret = store_replace_entry (s, e, o, source, result, &removed, err);
+    if (out)
+      *out = removed ? NULL : e;
+    return ret;
+  }
 }
 
 static int
@@ -404,6 +429,11 @@ store_remove (struct store *s, const struct kind_info *k, const char *ns,
   if (i < 0 || (uid && !str_eq (uid, object_meta (s->items[i]->obj)->uid)))
     return berth_error_make (err, ENOENT, "%s \"%s\" not found", k->resource,
                              name);
+  if (object_meta (s->items[i]->obj)->finalizers.len > 0)
+    {
+      s->items[i]->remove_when_finalized = true;
+      return 0;
+    }
   ret = remove_at (s, i, &e, err);
   store_entry_free (e);
   return ret;
@@ -689,8 +719,7 @@ store_event_restore (struct store *s, const struct node *n)
   ev->host = get_text (n, "source.host");
   node_as_int64 (k8s_get (n, "count"), &count, NULL);
   ev->count = count;
-  if (ev->resource_version
-      && strtoull (ev->resource_version, NULL, 10) > s->rv)
+  if (ev->resource_version && strtoull (ev->resource_version, NULL, 10) > s->rv)
     s->rv = strtoull (ev->resource_version, NULL, 10);
   ev->first_ms = get_time_ms (n, "firstTimestamp");
   ev->last_ms = get_time_ms (n, "lastTimestamp");

@@ -22,6 +22,9 @@ struct store_entry
   struct object *obj;  /* owned; its metadata carries uid, rv, ... */
   struct node *status; /* owned; NULL for kinds without one */
   char *source;        /* "file:/etc/berth/manifests/web.yaml" or "api" */
+  /* store_remove was called while finalizers remained: the entry goes
+   * when an update removes the last one, as the API server does. */
+  bool remove_when_finalized;
 };
 
 struct store_event
@@ -89,6 +92,8 @@ enum store_result
  * resourceVersion and, when anything changed, generation; an identical
  * object is STORE_UNCHANGED and keeps its resourceVersion.  EXPECT_RV, when
  * set, must equal the current resourceVersion (-ESTALE). */
+/* *OUT is NULL when the update removed the last finalizer of an object
+ * that was being deleted: it is gone. */
 int store_apply (struct store *s, struct object *o, const char *source,
                  enum store_mode mode, const char *expect_rv,
                  enum store_result *result, struct store_entry **out,
@@ -104,7 +109,8 @@ int store_delete_grace (struct store *s, const struct kind_info *k,
                         const char *ns, const char *name, int64_t grace_seconds,
                         struct store_entry **removed, berth_error_t *err);
 /* Remove now, whatever the kind (the pod worker, once a pod is stopped);
- * UID, when given, must match (-ENOENT otherwise). */
+ * UID, when given, must match (-ENOENT otherwise).  An object that still
+ * has finalizers stays (marked) until an update removes the last one. */
 int store_remove (struct store *s, const struct kind_info *k, const char *ns,
                   const char *name, const char *uid, berth_error_t *err);
 /* Replace E's status with STATUS (taken).  An equal status changes
