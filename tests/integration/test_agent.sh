@@ -181,7 +181,7 @@ assert [c["type"] for c in p["status"]["conditions"]]==["PodReadyToStartContaine
 	assert_ok "$BERTH_BIN" apply -f k.yaml
 	assert_match "cfg +2 " "$("$BERTH_BIN" get configmaps)"
 	assert_match "svc +ClusterIP +10\\.[0-9.]+ +<none> +80/TCP " "$("$BERTH_BIN" get services)"
-	assert_match "job +Pending +0/1 " "$("$BERTH_BIN" get jobs)"
+	assert_match "job +Running +0/1 " "$("$BERTH_BIN" get jobs)"
 	assert_match "cj +\*/5 \* \* \* \* +<none> +False +0 +<none> " "$("$BERTH_BIN" get cronjobs)"
 	assert_match "sec +Opaque" "$("$BERTH_BIN" get secrets)"
 	assert_eq 'pod "api1" deleted' "$("$BERTH_BIN" delete pod api1)"
