@@ -170,6 +170,34 @@ initial_status (const struct object *o, int64_t now_ms)
   return NULL;
 }
 
+/* The Job strategy's generateSelector: without manualSelector the pod
+ * template gets the controller-uid and job-name labels (the
+ * batch.kubernetes.io/ ones and the legacy ones) and the selector matches
+ * the controller-uid. */
+static void
+job_generate_selector (struct object *o)
+{
+  struct job *j = o->data;
+  const struct object_meta *m = object_meta (o);
+  struct strmap *labels = &j->spec.template.metadata.labels;
+  if (o->info->id != KIND_JOB || m->uid == NULL
+      || (j->spec.manual_selector.set && j->spec.manual_selector.v))
+    return;
+  strmap_set (labels, "batch.kubernetes.io/controller-uid", m->uid);
+  strmap_set (labels, "batch.kubernetes.io/job-name", m->name);
+  strmap_set (labels, "controller-uid", m->uid);
+  strmap_set (labels, "job-name", m->name);
+  if (j->spec.selector == NULL)
+    j->spec.selector = xcalloc (1, sizeof (*j->spec.selector));
+  strmap_set (&j->spec.selector->match_labels,
+              "batch.kubernetes.io/controller-uid", m->uid);
+  /* SetDefaults_Job, applied again whenever the object is read: a Job
+   * without labels has its template's */
+  if (j->metadata.labels.len == 0)
+    for (size_t i = 0; i < labels->len; i++)
+      strmap_set (&j->metadata.labels, labels->keys[i], labels->values[i]);
+}
+
 /* Copy what the server owns from OLD to NEW so that the two compare equal
  * when the user changed nothing. */
 static void
@@ -243,6 +271,7 @@ store_create_entry (struct store *s, struct object *o, const char *source,
       && ((struct pod *)o->data)->spec.node_name == NULL)
     ((struct pod *)o->data)->spec.node_name = xstrdup (s->node_name);
   set_rv (s, m);
+  job_generate_selector (o);
   e->obj = o;
   e->status = initial_status (o, now);
   e->source = xstrdup (source);
@@ -266,6 +295,7 @@ store_replace_entry (struct store *s, struct store_entry *e, struct object *o,
   bool changed;
 
   copy_server_meta (m, old);
+  job_generate_selector (o);
   if (o->info->id == KIND_POD
       && ((struct pod *)o->data)->spec.node_name == NULL)
     set_str (&((struct pod *)o->data)->spec.node_name,
