@@ -517,7 +517,14 @@ tcp_start (struct probe_run *run, const struct probe_call *call,
     return -1;
   run->addr = probe_join_host_port (host, port);
   snprintf (port_s, sizeof (port_s), "%d", port);
+  /* an IP (the usual case) needs no resolver */
+  hints.ai_flags = AI_NUMERICHOST;
   gai = getaddrinfo (host, port_s, &hints, &ai);
+  if (gai == EAI_NONAME)
+    {
+      hints.ai_flags = 0;
+      gai = getaddrinfo (host, port_s, &hints, &ai);
+    }
   if (gai != 0)
     return berth_error_make (err, EINVAL, "dial tcp %s: lookup %s: %s",
                              run->addr, host, gai_strerror (gai));

@@ -2,8 +2,11 @@
  * tests: HTTP/2 cleartext (prior knowledge) with nghttp2, one connection
  * at a time.
  *
- *   grpc-health-server PORT SERVING|NOT_SERVING|UNIMPLEMENTED
+ *   grpc-health-server PORT SERVING|NOT_SERVING|UNIMPLEMENTED|LISTEN
  *
+ * LISTEN only listens (backlog 4096) and never accepts: connections
+ * complete in the kernel, for tcpSocket probe load without a server's
+ * cost.
  * Every request gets HealthCheckResponse{status} with grpc-status 0, or
  * (UNIMPLEMENTED) a trailers-only response with grpc-status 12.  It
  * prints "listening" once it accepts connections. */
@@ -124,7 +127,7 @@ main (int argc, char **argv)
   if (argc != 3)
     {
       fprintf (stderr, "usage: grpc-health-server PORT "
-                       "SERVING|NOT_SERVING|UNIMPLEMENTED\n");
+                       "SERVING|NOT_SERVING|UNIMPLEMENTED|LISTEN\n");
       return 1;
     }
   status = strcmp (argv[2], "SERVING") == 0       ? 1
@@ -133,13 +136,16 @@ main (int argc, char **argv)
   a.sin_port = htons (atoi (argv[1]));
   lfd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   setsockopt (lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof (one));
-  if (bind (lfd, (struct sockaddr *)&a, sizeof (a)) < 0 || listen (lfd, 16) < 0)
+  if (bind (lfd, (struct sockaddr *)&a, sizeof (a)) < 0
+      || listen (lfd, strcmp (argv[2], "LISTEN") == 0 ? 4096 : 16) < 0)
     {
       perror ("grpc-health-server: bind");
       return 1;
     }
   printf ("listening\n");
   fflush (stdout);
+  while (strcmp (argv[2], "LISTEN") == 0)
+    pause ();
   while ((fd = accept4 (lfd, NULL, NULL, SOCK_CLOEXEC)) >= 0)
     {
       serve (fd, status);

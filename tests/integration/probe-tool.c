@@ -93,6 +93,8 @@ on_result (void *ctx, const char *uid, const char *c, uint64_t inst,
   (void)uid;
   (void)c;
   (void)inst;
+  if (t->quiet)
+    return;
   printf ("t=%.1f result %s %s\n", (loop_now_ms () - t->start) / 1000.0,
           prober_kind_name (k), names[r]);
   fflush (stdout);
@@ -105,6 +107,8 @@ on_event (void *ctx, const char *uid, const char *c, const char *type,
   struct tool *t = ctx;
   (void)uid;
   (void)c;
+  if (t->quiet)
+    return;
   printf ("t=%.1f event %s %s %s\n", (loop_now_ms () - t->start) / 1000.0, type,
           reason, msg);
   fflush (stdout);
@@ -137,15 +141,46 @@ set_port (struct int_or_string *p, const char *s)
     *p = (struct int_or_string){ IOS_STRING, 0, (char *)s };
 }
 
+/* Sum the prober_probe_total series of RESULT in the metrics text, and
+ * the smallest per-worker count. */
+static void
+sum_metric (const char *text, const char *result, long *sum, long *min)
+{
+  char want[64];
+  const char *l;
+
+  snprintf (want, sizeof (want), "result=\"%s\"} ", result);
+  *sum = 0;
+  *min = -1;
+  for (l = text; l && *l; l = strchr (l, '\n') ? strchr (l, '\n') + 1 : NULL)
+    {
+      const char *e = strchr (l, '\n'), *m;
+      if (strncmp (l, "prober_probe_total{", 19) != 0
+          || (m = strstr (l, want)) == NULL || (e && m > e))
+        continue;
+      long v = atol (m + strlen (want));
+      *sum += v;
+      if (*min < 0 || v < *min)
+        *min = v;
+    }
+}
+
+/* A prober with WORKERS containers (ctr-0...) for SECONDS; prints every
+ * result and event, or with --quiet the probe counts from the metrics. */
 static int
 watch (struct tool *t, struct probe *pr, struct container *c,
-       struct probe_target *tg, const char *kind, int seconds)
+       struct probe_target *tg, const char *kind, int seconds, int workers)
 {
   struct prober_callbacks cb = { on_result, on_event, t };
   struct prober_pod pod = { "uid", "pod", "default", "Always" };
   struct loop_watcher stop = { .fd = -1 };
+  struct container *cs = calloc (workers, sizeof (*cs));
   struct prober *p = NULL;
   berth_error_t err = NULL;
+  char *metrics = NULL;
+  size_t len = 0;
+  long sum, min;
+  int i;
 
   if (strcmp (kind, "readiness") == 0)
     c->readiness_probe = pr;
@@ -153,14 +188,32 @@ watch (struct tool *t, struct probe *pr, struct container *c,
     c->startup_probe = pr;
   else
     c->liveness_probe = pr;
-  if (prober_new (&t->loop, &cb, NULL, &p, &err) < 0
-      || prober_add_container (p, &pod, c, tg, loop_wall_ms (), &err) == 0
-      || loop_timer_add (&t->loop, &stop, seconds * 1000, 0, stop_cb, NULL,
-                         &err)
-             < 0
+  if (prober_new (&t->loop, &cb, NULL, &p, &err) < 0)
+    return die (&err);
+  for (i = 0; i < workers; i++)
+    {
+      cs[i] = *c;
+      if (workers > 1 && asprintf (&cs[i].name, "ctr-%d", i) < 0)
+        abort ();
+      if (prober_add_container (p, &pod, &cs[i], tg, loop_wall_ms (), &err)
+          == 0)
+        return die (&err);
+    }
+  if (loop_timer_add (&t->loop, &stop, seconds * 1000, 0, stop_cb, NULL, &err)
+          < 0
       || loop_run (&t->loop, &err) < 0)
     return die (&err);
+  prober_metrics_render (p, &metrics, &len);
+  sum_metric (metrics, "successful", &sum, &min);
+  printf ("successful=%ld\nmin_successful=%ld\n", sum, min);
+  sum_metric (metrics, "failed", &sum, &min);
+  printf ("failed=%ld\n", sum);
+  printf ("cpu_self_ms=%.0f\n", cpu_ms (RUSAGE_SELF));
+  free (metrics);
   prober_free (p);
+  for (i = 0; workers > 1 && i < workers; i++)
+    free (cs[i].name);
+  free (cs);
   return 0;
 }
 
@@ -177,7 +230,8 @@ main (int argc, char **argv)
           { "watch", 1, NULL, 'w' },   { "period", 1, NULL, 'r' },
           { "failure", 1, NULL, 'f' }, { "success", 1, NULL, 'u' },
           { "kind", 1, NULL, 'k' },    { "parallel", 1, NULL, 'j' },
-          { "quiet", 0, NULL, 'q' },   { NULL, 0, NULL, 0 } };
+          { "quiet", 0, NULL, 'q' },   { "workers", 1, NULL, 'W' },
+          { NULL, 0, NULL, 0 } };
   static struct tool t;
   struct probe_target tg = { 0 };
   struct probe pr = { 0 };
@@ -191,7 +245,7 @@ main (int argc, char **argv)
   struct env_var env[MAX];
   const char *kind = "liveness";
   berth_error_t err = NULL;
-  int o, count = 1, watch_s = 0, parallel = 0, i;
+  int o, count = 1, watch_s = 0, parallel = 0, workers = 1, i;
 
   pr.timeout_seconds = (struct opt_int){ true, 1 };
   while ((o = getopt_long (argc, argv, "+", opts, NULL)) != -1)
@@ -266,6 +320,9 @@ main (int argc, char **argv)
       case 'q':
         t.quiet = true;
         break;
+      case 'W':
+        workers = atoi (optarg);
+        break;
       default:
         return 1;
       }
@@ -305,7 +362,7 @@ main (int argc, char **argv)
     return die (&err);
   t.start = loop_now_ms ();
   if (watch_s > 0)
-    return watch (&t, &pr, &c, &tg, kind, watch_s);
+    return watch (&t, &pr, &c, &tg, kind, watch_s, workers);
   {
     struct probe_call call = { &pr, &c, &tg };
 

@@ -440,3 +440,23 @@ test_probe_agent_edges() {
 	wait_pod_ge grace restartCount 1 90
 	assert_match "lastState:"$'\n'" *terminated:"$'\n'" *exitCode: 137" "$(pod_yaml_of grace)"
 }
+
+# Many workers on one loop: 100 readiness workers probing tcp every
+# second for 25 s; none misses a period (each probes at least 23 times:
+# the first probe is within a period of the start) and none fails.  The
+# server only listens: the kernel completes the connections (a server
+# that accepts and forks is too slow under TCG for 100 a second).
+register_test probe_worker_load
+test_probe_worker_load() {
+	need_probe
+	[ -x "$PROBE_GRPC" ] || skip "no grpc-health-server"
+	local out
+	PCTR_PID=1 PCTR_DIR=/
+	ip netns exec "$PROBE_NS" "$PROBE_GRPC" 9100 LISTEN >"$TEST_TMP/server.out" &
+	defer kill $!
+	wait_for 60 grep -q listening "$TEST_TMP/server.out"
+	out=$(probe --watch 25 --period 1 --workers 100 --quiet --kind readiness tcp 9100)
+	assert_eq 0 "$(field "$out" failed)" "no failures: $out"
+	assert_gt "$(field "$out" min_successful)" 22 "every worker probed every second: $out"
+	echo "100 workers x 25 s: $(field "$out" successful) probes, CPU $(field "$out" cpu_self_ms) ms" >&2
+}
