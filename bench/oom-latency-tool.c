@@ -72,8 +72,12 @@ kmsg_mark (const char *marker, int64_t *before, int64_t *after)
       perror ("oom-latency-tool: /dev/kmsg");
       exit (2);
     }
+  char line[96];
+  /* with its newline, or the record stays open for a continuation and
+   * cannot be read until the next one */
+  snprintf (line, sizeof (line), "%s\n", marker);
   *before = mono_us ();
-  if (write (w, marker, strlen (marker)) < 0)
+  if (write (w, line, strlen (line)) < 0)
     {
       perror ("oom-latency-tool: write /dev/kmsg");
       exit (2);
