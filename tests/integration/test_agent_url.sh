@@ -77,7 +77,7 @@ test_agent_url_update() {
 	httpd_start
 	agent_setup --manifest-url "$URL_BASE/pods.yaml" --manifest-url "$URL_BASE/cm.yaml" \
 		--http-check-frequency 1s
-	wait_pods_match "web-$AGENT_NODE +0/1 +Pending "
+	wait_pods_match "web-$AGENT_NODE +0/1 +(Pending|ErrImageNeverPull) "
 	local y uid1 uid2
 	y=$("$BERTH_BIN" get pod "web-$AGENT_NODE" -o yaml)
 	assert_contains "$y" "kubernetes.io/config.source: http"
