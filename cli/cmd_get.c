@@ -110,28 +110,149 @@ len_of (const struct node *n)
   return n && (n->kind == NODE_MAP || n->kind == NODE_SEQ) ? n->len : 0;
 }
 
+static bool
+has_condition (const struct node *o, const char *type)
+{
+  const struct node *cs = k8s_get (o, "status.conditions");
+  for (size_t j = 0; j < len_of (cs); j++)
+    {
+      const char *t = k8s_get_str (cs->items[j], "type");
+      const char *st = k8s_get_str (cs->items[j], "status");
+      if (t && st && strcmp (t, type) == 0 && strcmp (st, "True") == 0)
+        return true;
+    }
+  return false;
+}
+
+static const char *
+state_str (const struct node *c, const char *path)
+{
+  return k8s_get_str (c, path);
+}
+
+static bool
+state_has (const struct node *c, const char *path)
+{
+  return k8s_get (c, path) != NULL;
+}
+
+/* "Init:..." while an init container holds the pod back (kubectl's
+ * printPod); NULL once initialized. */
+static char *
+init_reason (const struct node *o, int64_t *restarts, int64_t *ready,
+             int64_t *total, int64_t *sidecar_restarts,
+             const char **last_restart)
+{
+  const struct node *ics = k8s_get (o, "status.initContainerStatuses");
+  const struct node *spec = k8s_get (o, "spec.initContainers");
+  size_t n_init = len_of (spec);
+  char *reason = NULL;
+  for (size_t j = 0; j < len_of (ics); j++)
+    {
+      const struct node *c = ics->items[j];
+      const char *name = k8s_get_str (c, "name"), *policy = NULL, *why;
+      int64_t v = 0, code = 0;
+      bool b = false;
+      for (size_t k = 0; k < n_init; k++)
+        if (name && k8s_get_str (spec->items[k], "name")
+            && strcmp (k8s_get_str (spec->items[k], "name"), name) == 0)
+          policy = k8s_get_str (spec->items[k], "restartPolicy");
+      node_as_int64 (node_map_get (c, "restartCount"), &v, NULL);
+      if (state_has (c, "lastState.terminated"))
+        *last_restart = state_str (c, "lastState.terminated.finishedAt");
+      if (policy && strcmp (policy, "Always") == 0)
+        {
+          (*total)++;
+          *sidecar_restarts += v;
+          if (node_as_bool (node_map_get (c, "ready"), &b) && b)
+            (*ready)++;
+          continue;
+        }
+      *restarts += v;
+      if (reason)
+        continue;
+      node_as_int64 (k8s_get (c, "state.terminated.exitCode"), &code, NULL);
+      if (state_has (c, "state.terminated") && code == 0)
+        continue;
+      if (state_has (c, "state.terminated"))
+        {
+          why = state_str (c, "state.terminated.reason");
+          reason = why && *why ? fmt ("Init:%s", why)
+                               : fmt ("Init:ExitCode:%lld", (long long)code);
+        }
+      else if ((why = state_str (c, "state.waiting.reason")) && *why
+               && strcmp (why, "PodInitializing") != 0)
+        reason = fmt ("Init:%s", why);
+      else
+        reason = fmt ("Init:%zu/%zu", j, n_init);
+    }
+  return reason;
+}
+
+/* kubectl's printPod: READY, STATUS and RESTARTS from the statuses. */
 static void
 pod_row (const struct node *o, char **row, size_t *i, enum output out)
 {
   const struct node *cs = k8s_get (o, "status.containerStatuses");
-  const char *reason = k8s_get_str (o, "status.reason");
-  int64_t restarts = 0, ready = 0, v;
-  for (size_t j = 0; j < len_of (cs); j++)
+  const char *phase = k8s_get_str (o, "status.phase");
+  const char *last_restart = NULL;
+  int64_t restarts = 0, ready = 0, sidecar_restarts = 0;
+  int64_t total = (int64_t)len_of (k8s_get (o, "spec.containers"));
+  char *reason = init_reason (o, &restarts, &ready, &total, &sidecar_restarts,
+                              &last_restart);
+  bool initialized = has_condition (o, "Initialized");
+
+  if (reason == NULL || initialized)
     {
-      bool b;
-      if (node_as_int64 (node_map_get (cs->items[j], "restartCount"), &v, NULL))
-        restarts += v;
-      if (node_as_bool (node_map_get (cs->items[j], "ready"), &b) && b)
-        ready++;
+      bool running = false;
+      free (reason);
+      reason = k8s_get_str (o, "status.reason")
+                   ? xstrdup (k8s_get_str (o, "status.reason"))
+                   : xstrdup (phase ? phase : "Unknown");
+      restarts = sidecar_restarts;
+      for (size_t j = len_of (cs); j-- > 0;)
+        {
+          const struct node *c = cs->items[j];
+          const char *why;
+          int64_t v = 0, code = 0;
+          bool b = false;
+          node_as_int64 (node_map_get (c, "restartCount"), &v, NULL);
+          restarts += v;
+          if (state_has (c, "lastState.terminated"))
+            last_restart = state_str (c, "lastState.terminated.finishedAt");
+          node_as_int64 (k8s_get (c, "state.terminated.exitCode"), &code, NULL);
+          if ((why = state_str (c, "state.waiting.reason")) && *why)
+            free (reason), reason = xstrdup (why);
+          else if ((why = state_str (c, "state.terminated.reason")) && *why)
+            free (reason), reason = xstrdup (why);
+          else if (state_has (c, "state.terminated"))
+            free (reason), reason = fmt ("ExitCode:%lld", (long long)code);
+          else if (node_as_bool (node_map_get (c, "ready"), &b) && b
+                   && state_has (c, "state.running"))
+            running = true, ready++;
+        }
+      if (strcmp (reason, "Completed") == 0 && running)
+        {
+          free (reason);
+          reason
+              = xstrdup (has_condition (o, "Ready") ? "Running" : "NotReady");
+        }
     }
-  row[(*i)++] = fmt ("%lld/%zu", (long long)ready,
-                     len_of (k8s_get (o, "spec.containers")));
-  if (k8s_get_str (o, "metadata.deletionTimestamp"))
-    row[(*i)++] = xstrdup ("Terminating");
+  if (k8s_get_str (o, "metadata.deletionTimestamp") && phase
+      && strcmp (phase, "Succeeded") != 0 && strcmp (phase, "Failed") != 0)
+    {
+      free (reason);
+      reason = xstrdup ("Terminating");
+    }
+  row[(*i)++] = fmt ("%lld/%lld", (long long)ready, (long long)total);
+  row[(*i)++] = reason;
+  if (restarts != 0 && last_restart)
+    {
+      cleanup_free char *ago = age_of (last_restart);
+      row[(*i)++] = fmt ("%lld (%s ago)", (long long)restarts, ago);
+    }
   else
-    row[(*i)++]
-        = str_or (reason ? reason : k8s_get_str (o, "status.phase"), "Unknown");
-  row[(*i)++] = fmt ("%lld", (long long)restarts);
+    row[(*i)++] = fmt ("%lld", (long long)restarts);
   row[(*i)++] = age_of (k8s_get_str (o, "metadata.creationTimestamp"));
   if (out == OUT_WIDE)
     {
@@ -164,20 +285,6 @@ service_ports (const struct node *o)
       s = xstrdup ("<none>");
     }
   return s;
-}
-
-static bool
-has_condition (const struct node *o, const char *type)
-{
-  const struct node *cs = k8s_get (o, "status.conditions");
-  for (size_t j = 0; j < len_of (cs); j++)
-    {
-      const char *t = k8s_get_str (cs->items[j], "type");
-      const char *st = k8s_get_str (cs->items[j], "status");
-      if (t && st && strcmp (t, type) == 0 && strcmp (st, "True") == 0)
-        return true;
-    }
-  return false;
 }
 
 /* kubectl's printJob: the terminal conditions, Terminating, Suspended,
@@ -472,7 +579,8 @@ print_table (const char *kind, const struct node *body, bool single,
 struct watch_state
 {
   size_t n;
-  char **keys, **lines;
+  char **keys, **lines; /* per object: the resourceVersion printed */
+  bool header_done;
   size_t widths[16];
   size_t ncols;
 };
@@ -493,6 +601,7 @@ watch_print_changes (struct watch_state *ws, const char *kind,
       const struct node *o = single ? body : items->items[i];
       const char *uid = k8s_get_str (o, "metadata.uid");
       const char *name = k8s_get_str (o, "metadata.name");
+      const char *rv = k8s_get_str (o, "metadata.resourceVersion");
       char *row[16] = { 0 }, *line = NULL, *key;
       size_t len = 0, k;
       FILE *f = open_memstream (&line, &len);
@@ -502,8 +611,10 @@ watch_print_changes (struct watch_state *ws, const char *kind,
       for (size_t c = 0; c < ncols; c++)
         {
           const char *cell = row[c] ? row[c] : "";
+          size_t w
+              = ws->widths[c] > strlen (cell) ? ws->widths[c] : strlen (cell);
           if (c + 1 < ncols)
-            fprintf (f, "%-*s", (int)(ws->widths[c] + 3), cell);
+            fprintf (f, "%-*s", (int)(w + 3), cell);
           else
             fputs (cell, f);
           free (row[c]);
@@ -512,7 +623,8 @@ watch_print_changes (struct watch_state *ws, const char *kind,
       key = fmt ("%s/%s", uid ? uid : "", name ? name : "");
       for (k = 0; k < ws->n && strcmp (ws->keys[k], key) != 0; k++)
         ;
-      if (k < ws->n && strcmp (ws->lines[k], line) == 0)
+      /* a change of the object, not of its age, as a watch event */
+      if (k < ws->n && rv && strcmp (ws->lines[k], rv) == 0)
         {
           free (key);
           free (line);
@@ -520,9 +632,29 @@ watch_print_changes (struct watch_state *ws, const char *kind,
         }
       if (print)
         {
+          if (!ws->header_done)
+            {
+              /* nothing was listed at first: the header with the first
+               * row */
+              char *hh[16];
+              size_t nh = header (kind, all_ns, out, hh);
+              for (size_t c = 0; c < nh; c++)
+                {
+                  if (ws->widths[c] < strlen (hh[c]))
+                    ws->widths[c] = strlen (hh[c]);
+                  if (c + 1 < nh)
+                    printf ("%-*s", (int)(ws->widths[c] + 3), hh[c]);
+                  else
+                    printf ("%s\n", hh[c]);
+                  free (hh[c]);
+                }
+              ws->header_done = true;
+            }
           puts (line);
           fflush (stdout);
         }
+      free (line);
+      line = xstrdup (rv ? rv : "");
       if (k == ws->n)
         {
           ws->keys = reallocarray (ws->keys, ws->n + 1, sizeof (char *));
@@ -573,6 +705,7 @@ watch_table (const char *socket, const char *path, const char *kind,
   struct watch_state ws = { 0 };
   berth_error_t err = NULL;
   print_table (kind, first->body, single, all_ns, out, ns, ws.widths);
+  ws.header_done = single || len_of (node_map_get (first->body, "items")) > 0;
   /* what was printed counts as seen */
   watch_print_changes (&ws, kind, first->body, single, all_ns, out, false);
   client_reply_free (first);

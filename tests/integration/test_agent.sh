@@ -86,7 +86,7 @@ register_test agent_manifest_dir
 test_agent_manifest_dir() {
 	agent_setup
 	pod_yaml web busybox >"$TEST_TMP/m/web.yaml"
-	wait_pods_match "web-$AGENT_NODE +0/1 +Pending +0 "
+	wait_pods_match "web-$AGENT_NODE +0/1 +(Pending|ErrImageNeverPull) +0 "
 	local uid1 uid2
 	uid1=$(get_field pod "web-$AGENT_NODE" uid)
 	assert_match '^[0-9a-f]{32}$' "$uid1" "static pod uid (config hash)"
