@@ -319,21 +319,27 @@ decode_body (const struct route *r, const char *body, size_t len,
 static struct reply
 forbidden_file (const struct store_entry *e, const char *verb)
 {
+  bool url = strncmp (e->source, "url:", 4) == 0;
   char msg[1024];
-  snprintf (msg, sizeof (msg),
-            "%s \"%s\" is forbidden: it comes from the manifest %s: edit or "
-            "remove that file instead of %s it",
-            e->obj->info->resource, object_name (e->obj), e->source + 5, verb);
+  snprintf (
+      msg, sizeof (msg),
+      "%s \"%s\" is forbidden: it comes from the manifest %s: %s "
+      "instead of %s it",
+      e->obj->info->resource, object_name (e->obj), e->source + (url ? 4 : 5),
+      url ? "change what that URL serves" : "edit or remove that file", verb);
   return (struct reply){
     403, k8s_status_error (403, "Forbidden", msg, e->obj->info->group,
                            e->obj->info->resource, object_name (e->obj))
   };
 }
 
+/* A static object: its manifest file or URL owns it, not the API. */
 static bool
 from_file (const struct store_entry *e)
 {
-  return e && strncmp (e->source, "file:", 5) == 0;
+  return e
+         && (strncmp (e->source, "file:", 5) == 0
+             || strncmp (e->source, "url:", 4) == 0);
 }
 
 /* The API server's answer to a Service it cannot allocate for: 422 with
