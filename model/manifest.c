@@ -298,6 +298,30 @@ is_list_kind (const struct node *doc)
          && node_map_get (doc, "items") != NULL;
 }
 
+/* An item of a typed list (PodList, ...) as the API server returns it has
+ * no kind or apiVersion: they are the list's, without "List".  Returns a
+ * new reference (ITEM itself when nothing is missing). */
+static struct node *
+typed_list_item (const struct node *doc, struct node *item)
+{
+  const struct node *kind = node_map_get (doc, "kind");
+  const struct node *api = node_map_get (doc, "apiVersion");
+  size_t len = strlen (kind->text);
+  struct node *copy;
+  if (item->kind != NODE_MAP || strcmp (kind->text, "List") == 0
+      || node_map_get (item, "kind") != NULL)
+    return node_ref (item);
+  copy = node_new_map ();
+  node_map_set (copy, "kind", node_new_scalarn (kind->text, len - 4, true));
+  if (api && api->kind == NODE_SCALAR
+      && node_map_get (item, "apiVersion") == NULL)
+    node_map_set (copy, "apiVersion", node_ref ((struct node *)api));
+  for (size_t i = 0; i < item->len; i++)
+    node_map_set (copy, item->pairs[i].key->text,
+                  node_ref (item->pairs[i].value));
+  return copy;
+}
+
 static void
 manifest_add_list (struct manifest *m, const char *file, const struct node *doc)
 {
@@ -317,8 +341,10 @@ manifest_add_list (struct manifest *m, const char *file, const struct node *doc)
   for (size_t i = 0; i < items->len; i++)
     {
       char prefix[48];
+      struct node *item = typed_list_item (doc, items->items[i]);
       snprintf (prefix, sizeof (prefix), "items[%zu]", i);
-      manifest_add (m, object_from_node (file, items->items[i], prefix));
+      manifest_add (m, object_from_node (file, item, prefix));
+      node_unref (item);
     }
 }
 

@@ -546,6 +546,18 @@ START_TEST (test_list_and_kinds)
   ck_assert_str_eq (m.objects[1]->path_prefix, "items[1]");
   ck_assert (object_has_error_at (m.objects[2], "items[2].apiVersion"));
   manifest_free (&m);
+  /* a typed list as the API server returns it: items without kind */
+  read_text ("apiVersion: v1\nkind: PodList\nitems:\n"
+             "- metadata: {name: a}\n"
+             "  spec: {containers: [{name: c, image: busybox}]}\n"
+             "- {metadata: {name: b}, spec: {containers: [{name: c}]}}\n",
+             &m);
+  ck_assert_int_eq (m.len, 2);
+  ck_assert (object_is_valid (m.objects[0]));
+  ck_assert_str_eq (m.objects[0]->info->kind, "Pod");
+  ck_assert (object_has_error_at (m.objects[1],
+                                  "items[1].spec.containers[0].image"));
+  manifest_free (&m);
 }
 END_TEST
 
