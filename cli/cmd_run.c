@@ -277,7 +277,27 @@ struct run_state
   size_t n_objs, n_jobs;
   struct run_watch watch[MAX_PODS];
   size_t n_started;
+  size_t n_probed; /* pods with liveness, readiness or startup probes */
 };
+
+static bool
+pod_has_probes (const struct pod *p)
+{
+  const struct pod_spec *ps = &p->spec;
+  for (size_t i = 0; i < ps->containers.len; i++)
+    {
+      const struct container *c = &ps->containers.items[i];
+      if (c->liveness_probe || c->readiness_probe || c->startup_probe)
+        return true;
+    }
+  for (size_t i = 0; i < ps->init_containers.len; i++)
+    {
+      const struct container *c = &ps->init_containers.items[i];
+      if (c->liveness_probe || c->readiness_probe || c->startup_probe)
+        return true;
+    }
+  return false;
+}
 
 /* Read and validate every file; only valid objects are run. */
 static int
@@ -311,7 +331,10 @@ load (struct run_opts *o, struct run_state *st)
           if (obj->info->id == KIND_JOB)
             st->n_jobs++;
           else if (obj->info->id == KIND_POD && st->n_pods < MAX_PODS)
-            st->pods[st->n_pods++] = obj->data;
+            {
+              st->pods[st->n_pods++] = obj->data;
+              st->n_probed += pod_has_probes (obj->data);
+            }
           else if (obj->info->id == KIND_CONFIG_MAP && st->n_cms < 256)
             st->cms[st->n_cms++] = obj->data;
           else if (obj->info->id == KIND_SECRET && st->n_secrets < 256)
@@ -460,7 +483,9 @@ cmd_run (int argc, char **argv)
       goto done;
     }
   out = o.json ? stderr : stdout;
-  if (st->n_jobs > 0)
+  /* Jobs, and pods with probes, run under the agent's controllers (the
+   * Job controller, the pod worker with its prober) on a private store */
+  if (st->n_jobs > 0 || st->n_probed > 0)
     {
       struct run_job_input in
           = { &o.cfg, o.timeout_ms, o.json, st->objs, st->n_objs };

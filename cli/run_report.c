@@ -1,5 +1,6 @@
 /* run_report.c - see run_report.h. */
 #include "run_report.h"
+#include "pod_status.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -34,7 +35,14 @@ state_line (const struct runner_container *c, char *buf, size_t size)
   switch (s->state)
     {
     case CSTATE_RUNNING:
-      snprintf (buf, size, "Running (restarts %d)", c->restart_count);
+      /* with probes, their verdicts: readiness transitions show live */
+      snprintf (buf, size, "Running (restarts %d)%s%s", c->restart_count,
+                c->spec->startup_probe && !pod_status_container_started (c)
+                    ? ", not started"
+                    : "",
+                c->spec->readiness_probe ? (
+                    pod_status_container_ready (c) ? ", ready" : ", not ready")
+                                         : "");
       break;
     case CSTATE_TERMINATED:
       snprintf (buf, size, "Terminated (%s, exit code %d)",

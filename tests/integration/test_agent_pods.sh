@@ -232,7 +232,7 @@ register_test agentpod_probes
 test_agentpod_probes() {
 	agentpod_setup
 	# the docs' exec liveness example (pods/probe/exec-liveness.yaml), and
-	# a readiness probe that passes from 5 s to about 20 s
+	# a readiness probe that passes from 20 s to about 40 s
 	cat >p.yaml <<-'Y'
 	apiVersion: v1
 	kind: Pod
@@ -257,7 +257,7 @@ test_agentpod_probes() {
 	  containers:
 	  - name: c
 	    image: busybox
-	    command: ["sh", "-c", "sleep 5; touch /tmp/ready; sleep 15; rm /tmp/ready; exec sleep 600"]
+	    command: ["sh", "-c", "sleep 20; touch /tmp/ready; sleep 20; rm /tmp/ready; exec sleep 600"]
 	    readinessProbe:
 	      exec:
 	        command: ["cat", "/tmp/ready"]
@@ -266,8 +266,8 @@ test_agentpod_probes() {
 	"$BERTH_BIN" apply -f p.yaml >/dev/null
 	wait_pod ready phase Running
 	assert_match "ready +0/1 +Running" "$(pods_list)" "not ready before its probe passes"
-	wait_for 30 sh -c "\"$BERTH_BIN\" get pods | grep -Eq 'ready +1/1 +Running'"
-	wait_for 40 sh -c "\"$BERTH_BIN\" get pods | grep -Eq 'ready +0/1 +Running'"
+	wait_for 60 sh -c "\"$BERTH_BIN\" get pods | grep -Eq 'ready +1/1 +Running'"
+	wait_for 60 sh -c "\"$BERTH_BIN\" get pods | grep -Eq 'ready +0/1 +Running'"
 	assert_eq 0 "$(pod_val ready restartCount)" "a readiness failure restarts nothing"
 	assert_match "Unhealthy +pod/ready +Readiness probe failed: cat: can't open '/tmp/ready': No such file or directory" \
 		"$("$BERTH_BIN" get events 2>&1)"
@@ -294,4 +294,22 @@ test_agentpod_active_deadline() {
 	assert_match "DeadlineExceeded +pod/dl" "$("$BERTH_BIN" get events 2>&1)"
 	wait_for 10 sh -c "! pgrep -f '[s]leep 3666' >/dev/null"
 	assert_match "dl +0/1 +DeadlineExceeded +0 " "$(pods_list)"
+}
+
+register_test run_readiness
+test_run_readiness() {
+	need_berth
+	need_cgroup2
+	local cg out
+	cg=$(make_cgroup berth)
+	"$BERTH_BIN" image --root "$TEST_TMP/root" import busybox "$(test_image busybox)" >/dev/null
+	defer rm -rf --one-file-system "$TEST_TMP/run"
+	# the demo's readiness experiment: berth run shows each transition
+	out=$("$BERTH_BIN" run --root "$TEST_TMP/root" --run-dir "$TEST_TMP/run" \
+		--log-dir "$TEST_TMP/logs" --cgroup-root "$cg" --no-cni \
+		-f "$BERTH_SRCDIR/contrib/examples/readiness-flap.yaml" --timeout 40s 2>&1) || true
+	assert_match "flap/web: Running \(restarts 0\), not ready"$'\n'".*flap/web: Running \(restarts 0\), ready" "$out"
+	assert_match "ready"$'\n'"(.*"$'\n'")*  flap/web: Running \(restarts 0\), not ready" "$out" "ready, then not ready again"
+	assert_contains "$out" "Readiness probe failed: HTTP probe failed with statuscode: 404"
+	assert_contains "$out" "restarts: 0"
 }
