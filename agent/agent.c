@@ -209,6 +209,7 @@ new_services (struct agent *a, const struct agent_options *opt,
   so.cluster_cidr = opt->cluster_cidr ?: "10.88.0.0/16";
   so.routing = !opt->no_service_routing;
   so.change_ns = &a->round_change_ns;
+  so.change_live_ns = &a->change_ns;
   so.log = agent_log;
   return service_controller_new (&so, &a->store, out, err);
 }

@@ -401,11 +401,23 @@ routes_build (struct service_controller *c, struct store *s, struct routes *rt)
       routes_add_service (rt, s, svcs[i]);
 }
 
+/* When the store changed for this commit: the round's first change, else
+ * one made earlier in this round; 0 when unknown. */
+static int64_t
+change_time (const struct service_controller *c)
+{
+  if (c->opt.change_ns && *c->opt.change_ns > 0)
+    return *c->opt.change_ns;
+  if (c->opt.change_live_ns && *c->opt.change_live_ns > 0)
+    return *c->opt.change_live_ns;
+  return 0;
+}
+
 static void
 record_latency (struct service_controller *c, int64_t t_start, int64_t t_end)
 {
   struct service_controller_stats *st = &c->stats;
-  int64_t changed = c->opt.change_ns ? *c->opt.change_ns : 0;
+  int64_t changed = change_time (c);
   st->commits++;
   st->last_tx_ms = (double)(t_end - t_start) / 1e6;
   if (changed <= 0 || changed > t_end)
@@ -481,7 +493,7 @@ program (struct service_controller *c, const struct routes *rt,
   if (changed)
     {
       record_latency (c, t0, mono_ns ());
-      if (c->opt.change_ns && *c->opt.change_ns > 0)
+      if (change_time (c) > 0)
         say (c,
              "table ip %s: %zu service ports, %zu endpoints, committed "
              "%.2f ms after the store change (transaction %.2f ms)",

@@ -39,6 +39,10 @@ struct service_controller_options
   /* The monotonic time (ns) of the first store change of the current
    * round, or 0; read at each commit.  NULL: no measurement. */
   const int64_t *change_ns;
+  /* ... and of the first change made during the round (by a controller
+   * synced before this one, such as the pod worker writing a status):
+   * used when *CHANGE_NS is 0.  NULL: none. */
+  const int64_t *change_live_ns;
   /* Where the controller reports (agent_log); NULL: standard error. */
   void (*log) (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 };
