@@ -73,10 +73,11 @@ done
 [ "$up" -ge "$n" ] || { echo "bench: only $up of $n containers running" >&2; exit 1; }
 sleep "$settle"
 
-ticks() { # PIDS...: utime + stime, in clock ticks
+ticks() { # PIDS...: utime + stime, in clock ticks (builtins only: no fork
+	# between the clock reads)
 	local t=0 p f
 	for p in "$@"; do
-		f=$(cat "/proc/$p/stat" 2>/dev/null) || continue
+		read -r f <"/proc/$p/stat" 2>/dev/null || continue
 		f=${f##*) } # after the comm field
 		set -- $f
 		t=$((t + ${12} + ${13}))
@@ -88,16 +89,16 @@ monitors() { # the container monitors: forked from berth, detached, still "berth
 }
 mons=$(monitors | tr '\n' ' ')
 hz=$(getconf CLK_TCK)
+t0=$EPOCHREALTIME
 b0=$(ticks "$pid")
 m0=$(ticks $mons)
-t0=$(date +%s%N)
 sleep "$secs"
+t1=$EPOCHREALTIME
 b1=$(ticks "$pid")
 m1=$(ticks $mons)
-t1=$(date +%s%N)
 
-awk -v b=$((b1 - b0)) -v m=$((m1 - m0)) -v hz="$hz" -v ns=$((t1 - t0)) \
+awk -v b=$((b1 - b0)) -v m=$((m1 - m0)) -v hz="$hz" -v t0="$t0" -v t1="$t1" \
 	-v n="$n" -v nm="$(echo $mons | wc -w)" 'BEGIN {
-	s = ns / 1e9
+	s = t1 - t0
 	printf "berth run, %d containers, %.0f s: berth %.2f%% of a core (%.2f s CPU)\n", n, s, 100 * b / hz / s, b / hz
 	printf "container monitors (%d processes): %.2f%% of a core together\n", nm, 100 * m / hz / s }'
