@@ -271,6 +271,8 @@ probe_instance (struct worker_pod *wp, struct runner_container *c,
     }
   target.net_ns = wp->r.sandbox ? wp->r.sandbox->net_ns : NULL;
   target.pod_ip = wp->r.sandbox ? wp->r.sandbox->ip : NULL;
+  if (wp->r.pod->spec.host_network.v)
+    target.pod_ip = w->host_ip; /* the pod's IP is the node's */
   target.pid = st.pid;
   target.cgroup_dir = c->cgroup_dir;
   target.instance_dir = c->instance_dir;
@@ -516,6 +518,9 @@ kill_for_probe (struct worker_pod *wp, size_t i, enum probe_kind kind)
   if (cw->kill_deadline_ms || wp->killing)
     return;
   prober_termination_grace (wp->w->prober, cw->probe_instance, kind, &grace);
+  /* the kubelet's killContainer: never less than 2 s */
+  if (grace < 2)
+    grace = 2;
   on_runner_event (wp, "Normal", "Killing", c->spec->name, msg);
   if (container_kill (c->instance_dir, grace > 0 ? 0 : SIGKILL, &err) < 0)
     {
