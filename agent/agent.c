@@ -183,6 +183,9 @@ start_pods (struct agent *a, const struct agent_options *opt,
     wc.runner.node.max_pods = opt->max_pods;
   if (opt->pod_max_pids > 0)
     wc.runner.node.pod_pids_limit = opt->pod_max_pids;
+  if (opt->reserved
+      && cgroup_node_parse_reserved (&wc.runner.node, opt->reserved, err) < 0)
+    return berth_error_wrap (err, "--reserved %s", opt->reserved);
   wc.loop = &a->loop;
   wc.store = &a->store;
   wc.wake = wake_cb;

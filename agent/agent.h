@@ -42,6 +42,7 @@ struct agent_options
   struct sandbox_config sandbox;
   bool seccomp_unconfined_default;
   int64_t max_pods;     /* 0: 110 */
+  const char *reserved; /* cpu=100m,memory=100Mi,pid=1000, or NULL */
   int64_t pod_max_pids; /* 0: unlimited (-1) */
   int64_t container_log_max_size;
   int container_log_max_files;

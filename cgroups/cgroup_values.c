@@ -3,6 +3,7 @@
  * sums resource.Quantity values before calling Value or MilliValue. */
 #include "cgroup_values.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "quantity.h"
 
 enum
 {
@@ -716,4 +718,47 @@ cgroup_admit (const struct pod_spec *spec,
   if (req.memory > 0 && req.memory > alloc.memory - used_mem)
     insufficient (out, "memory", req.memory, used_mem, alloc.memory);
   return 0;
+}
+
+int
+cgroup_node_parse_reserved (struct cgroup_node_config *node, const char *value,
+                            berth_error_t *err)
+{
+  char *copy = strdup (value), *save = NULL;
+  int ret = 0;
+  if (copy == NULL)
+    abort ();
+  for (char *kv = strtok_r (copy, ",", &save); kv && ret == 0;
+       kv = strtok_r (NULL, ",", &save))
+    {
+      char *eq = strchr (kv, '=');
+      struct quantity q;
+      if (eq == NULL)
+        {
+          ret = berth_error_make (err, EINVAL,
+                                  "\"%s\" is not NAME=QUANTITY "
+                                  "(cpu=100m,memory=100Mi,pid=1000)",
+                                  kv);
+          break;
+        }
+      *eq = '\0';
+      if (quantity_parse (eq + 1, &q, err) < 0)
+        ret = -1;
+      else if (strcmp (kv, "cpu") == 0)
+        ret = quantity_milli_value (&q, &node->cpu_reserved_milli, err);
+      else if (strcmp (kv, "memory") == 0)
+        ret = quantity_value (&q, &node->memory_reserved, err);
+      else if (strcmp (kv, "pid") == 0)
+        ret = quantity_value (&q, &node->pids_reserved, err);
+      else
+        ret = berth_error_make (
+            err, EINVAL, "unknown resource \"%s\" (cpu, memory, pid)", kv);
+      if (ret < 0 && strcmp (kv, "cpu") != 0 && strcmp (kv, "memory") != 0
+          && strcmp (kv, "pid") != 0)
+        break;
+      if (ret < 0)
+        berth_error_wrap (err, "%s", kv);
+    }
+  free (copy);
+  return ret < 0 ? -1 : 0;
 }

@@ -86,6 +86,12 @@ struct cgroup_node_config
 
 void cgroup_node_config_init (struct cgroup_node_config *c);
 
+/* --reserved cpu=100m,memory=100Mi,pid=1000 (the kubelet's
+ * --system-reserved syntax) into NODE's reserved amounts: allocatable is
+ * capacity minus them. */
+int cgroup_node_parse_reserved (struct cgroup_node_config *node,
+                                const char *value, berth_error_t *err);
+
 /* The interface-file values of one cgroup.  Each is CGROUP_UNSET (not
  * written) or a number; CGROUP_MAX stands for "max" where a file takes it. */
 struct cgroup_values

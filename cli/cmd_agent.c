@@ -63,7 +63,10 @@ usage (FILE *f)
       "  --pod-cidr CIDR             default network (10.88.0.0/16)\n"
       "  --seccomp-default=false     Unconfined without a seccompProfile\n"
       "  --max-pods N                pods admitted at most (110)\n"
-      "  --pod-max-pids N            pids.max of each pod (unlimited)\n"
+      "  --pod-max-pids N            pids.max of each pod (unlimited; also\n"
+      "                              --pod-pids-limit)\n"
+      "  --reserved cpu=Q,memory=Q,pid=N  kept from pods: allocatable is\n"
+      "                              capacity minus it (--system-reserved)\n"
       "\n"
       "Services (as kube-apiserver and kube-proxy):\n"
       "  --service-cluster-ip-range CIDR\n"
@@ -224,6 +227,7 @@ cmd_agent (int argc, char **argv)
     OPT_SECCOMP_DEFAULT,
     OPT_MAX_PODS,
     OPT_POD_MAX_PIDS,
+    OPT_RESERVED,
     OPT_SERVICE_CIDR,
     OPT_NODE_PORTS,
     OPT_CLUSTER_CIDR,
@@ -255,6 +259,8 @@ cmd_agent (int argc, char **argv)
     { "seccomp-default", required_argument, NULL, OPT_SECCOMP_DEFAULT },
     { "max-pods", required_argument, NULL, OPT_MAX_PODS },
     { "pod-max-pids", required_argument, NULL, OPT_POD_MAX_PIDS },
+    { "pod-pids-limit", required_argument, NULL, OPT_POD_MAX_PIDS },
+    { "reserved", required_argument, NULL, OPT_RESERVED },
     { "service-cluster-ip-range", required_argument, NULL, OPT_SERVICE_CIDR },
     { "service-node-port-range", required_argument, NULL, OPT_NODE_PORTS },
     { "cluster-cidr", required_argument, NULL, OPT_CLUSTER_CIDR },
@@ -336,6 +342,9 @@ cmd_agent (int argc, char **argv)
         break;
       case OPT_SECCOMP_DEFAULT:
         opt.seccomp_unconfined_default = strcmp (optarg, "false") == 0;
+        break;
+      case OPT_RESERVED:
+        opt.reserved = optarg;
         break;
       case OPT_MAX_PODS:
       case OPT_POD_MAX_PIDS:

@@ -36,6 +36,8 @@ struct run_opts
   bool no_enforcement;
   const char *cgroup_root;
   struct runner_config cfg;
+  const char *reserved; /* --reserved cpu=...,memory=...,pid=... */
+  int64_t max_pods, pod_pids_limit;
 };
 
 static void
@@ -82,6 +84,11 @@ usage (FILE *f)
       "                               size (10Mi; 0 or less: never)\n"
       "      --container-log-max-files N  log files kept per container,\n"
       "                               the current one included (5)\n"
+      "      --reserved cpu=Q,memory=Q,pid=N  kept from pods: allocatable is\n"
+      "                               capacity minus it (as "
+      "--system-reserved)\n"
+      "      --max-pods N             pods admitted at most (110)\n"
+      "      --pod-pids-limit N       pids.max of each pod (unlimited)\n"
       "      --seccomp-default=false  Unconfined without a seccompProfile,\n"
       "                               as the kubelet without "
       "--seccomp-default\n"
@@ -158,6 +165,9 @@ parse_opts (int argc, char **argv, struct run_opts *o)
     OPT_CNI_BIN,
     OPT_POD_CIDR,
     OPT_SECCOMP_DEFAULT,
+    OPT_RESERVED,
+    OPT_MAX_PODS,
+    OPT_PODS_PIDS,
     OPT_LOG_MAX_SIZE,
     OPT_LOG_MAX_FILES,
   };
@@ -175,6 +185,10 @@ parse_opts (int argc, char **argv, struct run_opts *o)
     { "cni-bin-dir", required_argument, NULL, OPT_CNI_BIN },
     { "pod-cidr", required_argument, NULL, OPT_POD_CIDR },
     { "seccomp-default", required_argument, NULL, OPT_SECCOMP_DEFAULT },
+    { "reserved", required_argument, NULL, OPT_RESERVED },
+    { "max-pods", required_argument, NULL, OPT_MAX_PODS },
+    { "pod-pids-limit", required_argument, NULL, OPT_PODS_PIDS },
+    { "pod-max-pids", required_argument, NULL, OPT_PODS_PIDS },
     { "container-log-max-size", required_argument, NULL, OPT_LOG_MAX_SIZE },
     { "container-log-max-files", required_argument, NULL, OPT_LOG_MAX_FILES },
     { "help", no_argument, NULL, 'h' },
@@ -238,6 +252,27 @@ parse_opts (int argc, char **argv, struct run_opts *o)
       case OPT_POD_CIDR:
         o->cfg.sandbox.pod_cidr = optarg;
         break;
+      case OPT_RESERVED:
+        o->reserved = optarg;
+        break;
+      case OPT_MAX_PODS:
+      case OPT_PODS_PIDS:
+        {
+          char *end;
+          long long v = strtoll (optarg, &end, 10);
+          if (*optarg == '\0' || *end != '\0' || v <= 0)
+            {
+              fprintf (stderr, "berth run: %s %s: not a positive number\n",
+                       c == OPT_MAX_PODS ? "--max-pods" : "--pod-pids-limit",
+                       optarg);
+              return 2;
+            }
+          if (c == OPT_MAX_PODS)
+            o->max_pods = v;
+          else
+            o->pod_pids_limit = v;
+          break;
+        }
       case OPT_SECCOMP_DEFAULT:
         o->cfg.seccomp_unconfined_default = strcmp (optarg, "false") == 0;
         break;
@@ -385,6 +420,18 @@ setup (struct run_opts *o, struct cgroup_fs **cg, struct image_store **images)
     fprintf (stderr, "berth run: resource enforcement is OFF: no cgroup "
                      "limits, no OOM or throttling accounting\n");
   pod_worker_node_capacity (&o->cfg.node);
+  if (o->max_pods > 0)
+    o->cfg.node.max_pods = o->max_pods;
+  if (o->pod_pids_limit > 0)
+    o->cfg.node.pod_pids_limit = o->pod_pids_limit;
+  if (o->reserved
+      && cgroup_node_parse_reserved (&o->cfg.node, o->reserved, &err) < 0)
+    {
+      fprintf (stderr, "berth run: --reserved %s: %s\n", o->reserved,
+               berth_error_msg (&err));
+      berth_error_release (&err);
+      return -1;
+    }
   if (image_store_open (o->cfg.root, images, &err) < 0)
     {
       fprintf (stderr, "berth run: %s\n", berth_error_msg (&err));

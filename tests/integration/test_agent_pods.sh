@@ -312,3 +312,34 @@ test_run_readiness() {
 	assert_contains "$out" "Readiness probe failed: HTTP probe failed with statuscode: 404"
 	assert_contains "$out" "restarts: 0"
 }
+
+register_test run_reserved
+test_run_reserved() {
+	need_berth
+	need_cgroup2
+	local cg out rc=0 cpus
+	cg=$(make_cgroup berth)
+	cpus=$(nproc)
+	"$BERTH_BIN" image --root "$TEST_TMP/root" import busybox "$(test_image busybox)" >/dev/null
+	defer rm -rf --one-file-system "$TEST_TMP/run"
+	cat >p.yaml <<-'Y'
+	apiVersion: v1
+	kind: Pod
+	metadata: {name: big}
+	spec:
+	  restartPolicy: Never
+	  containers:
+	  - name: c
+	    image: busybox
+	    command: ["true"]
+	    resources: {requests: {cpu: 200m}}
+	Y
+	# all but 100m of the node's CPUs reserved: a 200m request does not fit
+	out=$("$BERTH_BIN" run --root "$TEST_TMP/root" --run-dir "$TEST_TMP/run" \
+		--log-dir "$TEST_TMP/logs" --cgroup-root "$cg" --no-cni \
+		--reserved "cpu=$((cpus * 1000 - 100))m" -f p.yaml 2>&1) || rc=$?
+	assert_eq 1 "$rc" "berth run of a rejected pod"
+	assert_contains "$out" "OutOfcpu"
+	assert_contains "$out" "Pod was rejected: Node didn't have enough resource: cpu, requested: 200, used: 0, capacity: 100"
+	assert_fails "$BERTH_BIN" run --reserved frob=1 -f p.yaml
+}
