@@ -40,15 +40,6 @@ static const char *const seccomp_names[]
     = { "RuntimeDefault", "Unconfined", "Localhost" };
 
 static struct node *
-str_list (const char *const *v, size_t n)
-{
-  struct node *seq = node_new_seq ();
-  for (size_t i = 0; v != NULL && (n ? i < n : v[i] != NULL); i++)
-    node_seq_append (seq, node_new_scalar (v[i], true));
-  return seq;
-}
-
-static struct node *
 record_node (const struct container_spec *spec, uint64_t caps)
 {
   struct node *n = node_new_map (), *groups = node_new_seq (), *rl;
@@ -56,7 +47,8 @@ record_node (const struct container_spec *spec, uint64_t caps)
   char buf[32];
   size_t i;
 
-  node_map_set (n, "env", str_list (spec->envp, 0));
+  /* no env: values from Secrets must not reach the disk; an exec takes
+   * the environment of the container's init (/proc/PID/environ) */
   node_map_set_str (n, "cwd", spec->cwd ? spec->cwd : "/");
   node_map_set_str (n, "imageUser", u->image_user ? u->image_user : "");
   if (u->run_as_user_set)
@@ -211,6 +203,47 @@ process_lists (const struct node *m, struct exec_process *p)
             r->hard = get_u64 (v->items[i], "hard");
           }
     }
+}
+
+/* The environment the container's init was started with. */
+static char **
+environ_of (pid_t pid)
+{
+  char path[64], *buf = NULL, **env;
+  size_t cap = 0, len = 0, n = 0, k = 0;
+  cleanup_file FILE *f = NULL;
+  size_t got;
+
+  snprintf (path, sizeof (path), "/proc/%d/environ", (int)pid);
+  f = fopen (path, "re");
+  if (f == NULL)
+    return NULL;
+  do
+    {
+      if (len + 4096 > cap)
+        {
+          cap = cap ? cap * 2 : 8192;
+          buf = realloc (buf, cap + 1);
+          if (buf == NULL)
+            abort ();
+        }
+      got = fread (buf + len, 1, cap - len, f);
+      len += got;
+    }
+  while (got > 0);
+  if (buf == NULL)
+    return NULL;
+  buf[len] = '\0';
+  for (size_t i = 0; i < len; i++)
+    n += buf[i] == '\0';
+  env = calloc (n + 2, sizeof (char *));
+  if (env == NULL)
+    abort ();
+  for (size_t i = 0; i < len; i += strlen (buf + i) + 1)
+    if (buf[i])
+      env[k++] = strdup (buf + i);
+  free (buf);
+  return env;
 }
 
 static int
@@ -524,6 +557,20 @@ helper_main (const struct container_exec_target *t,
   if (process_read (t->instance_dir, &p, &err) < 0
       || build_seccomp (&p, &prof, &err) < 0)
     goto fail;
+  if (t->instance_dir && (p.env == NULL || p.env[0] == NULL))
+    {
+      char **env = environ_of (t->pid);
+      if (env == NULL)
+        {
+          /* gone or unreadable: the defaults' PATH */
+          struct exec_process d;
+          process_defaults (&d);
+          env = d.env;
+          free (d.cwd);
+        }
+      free (p.env);
+      p.env = env;
+    }
   cg = target_cgroup (&p, t->pid);
   if (join_cgroup (cg, &err) < 0 || join_namespaces (t->pid, &err) < 0)
     goto fail;
