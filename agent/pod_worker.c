@@ -19,6 +19,7 @@
 #include "pod_stats.h"
 #include "k8s_json.h"
 #include "pod_runner_state.h"
+#include "pod_hooks.h"
 #include "pod_status.h"
 #include "volumes.h"
 
@@ -32,6 +33,9 @@ struct ctr_watch
   uint64_t probe_instance;  /* the prober's id of the running instance */
   char *probe_dir;          /* ... and its instance dir */
   int64_t kill_deadline_ms; /* a probe-failure kill: SIGKILL then */
+  char *kill_dir;           /* ... of this instance */
+  struct hook_run *hook;    /* a postStart or preStop hook running */
+  char *post_start_dir;     /* the instance whose postStart was run */
 };
 
 struct worker_pod
@@ -173,6 +177,8 @@ on_oom_event (struct loop *l, struct loop_watcher *w, uint32_t events)
 }
 
 static void unprobe (struct pod_worker *w, struct ctr_watch *cw);
+static bool run_hook (struct worker_pod *wp, size_t i, enum hook_kind kind,
+                      int64_t timeout_s);
 static void probe_instance (struct worker_pod *wp, struct runner_container *c,
                             struct ctr_watch *cw);
 
@@ -215,6 +221,15 @@ rewatch (struct worker_pod *wp)
               cw->instance_dir = xstrdup (c->instance_dir);
             }
         }
+      if (want && !wp->killing && c->spec->lifecycle
+          && c->spec->lifecycle->post_start
+          && (cw->post_start_dir == NULL
+              || strcmp (cw->post_start_dir, c->instance_dir) != 0))
+        {
+          free (cw->post_start_dir);
+          cw->post_start_dir = xstrdup (c->instance_dir);
+          run_hook (wp, i, HOOK_POST_START, 0);
+        }
       if (want)
         probe_instance (wp, c, cw);
       else if (cw->probe_instance)
@@ -240,7 +255,51 @@ unprobe (struct pod_worker *w, struct ctr_watch *cw)
   cw->probe_instance = 0;
   free (cw->probe_dir);
   cw->probe_dir = NULL;
-  cw->kill_deadline_ms = 0;
+}
+
+/* Where an exec or httpGet of container C goes (its running instance). */
+static bool
+instance_target (struct worker_pod *wp, const struct runner_container *c,
+                 struct probe_target *target, char **started_at)
+{
+  struct container_status st = { 0 };
+  berth_error_t err = NULL;
+  if (c->instance_dir == NULL
+      || container_status_read (c->instance_dir, &st, &err) < 0)
+    {
+      berth_error_release (&err);
+      return false;
+    }
+  memset (target, 0, sizeof (*target));
+  target->net_ns = wp->r.sandbox ? wp->r.sandbox->net_ns : NULL;
+  target->pod_ip = wp->r.sandbox ? wp->r.sandbox->ip : NULL;
+  if (wp->r.pod->spec.host_network.v)
+    target->pod_ip = wp->w->host_ip; /* the pod's IP is the node's */
+  target->pid = st.pid;
+  target->cgroup_dir = c->cgroup_dir;
+  target->instance_dir = c->instance_dir;
+  if (started_at)
+    *started_at = st.started_at ? xstrdup (st.started_at) : NULL;
+  container_status_free (&st);
+  return true;
+}
+
+/* Kill one instance with GRACE seconds, SIGKILL after (drive checks). */
+static void
+kill_instance (struct worker_pod *wp, size_t i, int64_t grace)
+{
+  struct runner_container *c = &wp->r.c[i];
+  struct ctr_watch *cw = &wp->watch[i];
+  berth_error_t err = NULL;
+  if (container_kill (c->instance_dir, grace > 0 ? 0 : SIGKILL, &err) < 0)
+    {
+      worker_log ("%s: kill %s: %s", wp->r.ref, c->spec->name,
+                  berth_error_msg (&err));
+      berth_error_release (&err);
+    }
+  cw->kill_deadline_ms = loop_wall_ms () + (grace > 0 ? grace : 0) * 1000;
+  free (cw->kill_dir);
+  cw->kill_dir = xstrdup (c->instance_dir);
 }
 
 /* A running instance with probes: its prober workers point at it. */
@@ -249,10 +308,10 @@ probe_instance (struct worker_pod *wp, struct runner_container *c,
                 struct ctr_watch *cw)
 {
   struct pod_worker *w = wp->w;
-  struct container_status st = { 0 };
   struct probe_target target = { 0 };
   struct prober_pod pod
       = { wp->uid, wp->name, wp->ns, wp->r.pod->spec.restart_policy };
+  cleanup_free char *started_at = NULL;
   berth_error_t err = NULL;
   time_t started = 0;
 
@@ -264,22 +323,11 @@ probe_instance (struct worker_pod *wp, struct runner_container *c,
       || (!c->spec->liveness_probe && !c->spec->readiness_probe
           && !c->spec->startup_probe))
     return;
-  if (container_status_read (c->instance_dir, &st, &err) < 0)
-    {
-      berth_error_release (&err);
-      return;
-    }
-  target.net_ns = wp->r.sandbox ? wp->r.sandbox->net_ns : NULL;
-  target.pod_ip = wp->r.sandbox ? wp->r.sandbox->ip : NULL;
-  if (wp->r.pod->spec.host_network.v)
-    target.pod_ip = w->host_ip; /* the pod's IP is the node's */
-  target.pid = st.pid;
-  target.cgroup_dir = c->cgroup_dir;
-  target.instance_dir = c->instance_dir;
-  k8s_rfc3339_parse (st.started_at, &started);
+  if (!instance_target (wp, c, &target, &started_at))
+    return;
+  k8s_rfc3339_parse (started_at, &started);
   cw->probe_instance = prober_add_container (w->prober, &pod, c->spec, &target,
                                              (int64_t)started * 1000, &err);
-  container_status_free (&st);
   if (cw->probe_instance == 0)
     {
       worker_log ("%s: probes of %s: %s", wp->r.ref, c->spec->name,
@@ -298,7 +346,80 @@ unwatch_all (struct worker_pod *wp)
       unwatch_pid (&wp->watch[i]);
       loop_watcher_del (&wp->watch[i].oom_w);
       unprobe (wp->w, &wp->watch[i]);
+      hook_cancel (wp->watch[i].hook);
+      wp->watch[i].hook = NULL;
+      free (wp->watch[i].kill_dir);
+      free (wp->watch[i].post_start_dir);
+      wp->watch[i].kill_dir = wp->watch[i].post_start_dir = NULL;
+      wp->watch[i].kill_deadline_ms = 0;
     }
+}
+
+/* ---- lifecycle hooks ---- */
+
+static void on_hook_done (void *ctx, enum hook_kind kind, bool ok,
+                          const char *message);
+
+static bool
+run_hook (struct worker_pod *wp, size_t i, enum hook_kind kind,
+          int64_t timeout_s)
+{
+  struct runner_container *c = &wp->r.c[i];
+  struct ctr_watch *cw = &wp->watch[i];
+  const struct lifecycle *lc = c->spec->lifecycle;
+  const struct lifecycle_handler *h
+      = lc ? (kind == HOOK_POST_START ? lc->post_start : lc->pre_stop) : NULL;
+  struct probe_target target;
+  berth_error_t err = NULL;
+
+  if (h == NULL || wp->w->hooks == NULL || cw->hook
+      || !instance_target (wp, c, &target, NULL))
+    return false;
+  cw->hook = hook_start (wp->w->cfg.loop, wp->w->hooks, kind, h, c->spec,
+                         &target, timeout_s, on_hook_done, cw, &err);
+  if (cw->hook == NULL && err)
+    {
+      worker_log ("%s: %s of %s: %s", wp->r.ref, hook_name (kind),
+                  c->spec->name, berth_error_msg (&err));
+      berth_error_release (&err);
+    }
+  return cw->hook != NULL;
+}
+
+static void
+on_hook_done (void *ctx, enum hook_kind kind, bool ok, const char *message)
+{
+  struct ctr_watch *cw = ctx;
+  struct worker_pod *wp = cw->wp;
+  size_t i = (size_t)(cw - wp->watch);
+  struct runner_container *c = &wp->r.c[i];
+  const struct pod_spec *ps = &wp->r.pod->spec;
+  berth_error_t err = NULL;
+
+  cw->hook = NULL;
+  if (kind == HOOK_POST_START && !ok)
+    {
+      char msg[300];
+      on_runner_event (wp, "Warning", "FailedPostStartHook", c->spec->name,
+                       message);
+      snprintf (msg, sizeof msg, "FailedPostStartHook");
+      on_runner_event (wp, "Normal", "Killing", c->spec->name, msg);
+      if (c->now.st.state == CSTATE_RUNNING && c->instance_dir)
+        kill_instance (wp, i, ps->termination_grace_period_seconds.v);
+    }
+  else if (kind == HOOK_PRE_STOP)
+    {
+      if (!ok)
+        on_runner_event (wp, "Warning", "FailedPreStopHook", c->spec->name,
+                         message);
+      /* the stop signal now, with at least 2 s before SIGKILL */
+      if (c->now.st.state == CSTATE_RUNNING && c->instance_dir
+          && container_kill (c->instance_dir, 0, &err) < 0)
+        berth_error_release (&err);
+      if (wp->kill_deadline_ms < loop_wall_ms () + 2000)
+        wp->kill_deadline_ms = loop_wall_ms () + 2000;
+    }
+  wake (wp->w);
 }
 
 /* ---- pods ---- */
@@ -445,6 +566,9 @@ begin_kill (struct worker_pod *wp, int64_t grace, int64_t now)
       char msg[300];
       snprintf (msg, sizeof msg, "Stopping container %s", c->spec->name);
       on_runner_event (wp, "Normal", "Killing", c->spec->name, msg);
+      /* preStop first, within the grace period; the signal when it ends */
+      if (grace > 0 && run_hook (wp, i, HOOK_PRE_STOP, grace))
+        continue;
       if (container_kill (c->instance_dir, grace > 0 ? 0 : SIGKILL, &err) < 0)
         {
           worker_log ("%s: stop %s: %s", wp->r.ref, c->spec->name,
@@ -513,7 +637,6 @@ kill_for_probe (struct worker_pod *wp, size_t i, enum probe_kind kind)
   int64_t grace = ps->termination_grace_period_seconds.v;
   bool restart = strcmp (ps->restart_policy, "Never") != 0;
   cleanup_free char *msg = prober_kill_message (kind, c->spec->name, restart);
-  berth_error_t err = NULL;
 
   if (cw->kill_deadline_ms || wp->killing)
     return;
@@ -522,13 +645,7 @@ kill_for_probe (struct worker_pod *wp, size_t i, enum probe_kind kind)
   if (grace < 2)
     grace = 2;
   on_runner_event (wp, "Normal", "Killing", c->spec->name, msg);
-  if (container_kill (c->instance_dir, grace > 0 ? 0 : SIGKILL, &err) < 0)
-    {
-      worker_log ("%s: kill %s: %s", wp->r.ref, c->spec->name,
-                  berth_error_msg (&err));
-      berth_error_release (&err);
-    }
-  cw->kill_deadline_ms = loop_wall_ms () + (grace > 0 ? grace : 0) * 1000;
+  kill_instance (wp, i, grace);
 }
 
 static void
@@ -833,7 +950,10 @@ drive (struct pod_worker *w, struct store *s, size_t i, int64_t now,
       berth_error_t kerr = NULL;
       if (cw->kill_deadline_ms == 0)
         continue;
-      if (wp->r.c[k].now.st.state != CSTATE_RUNNING || cw->probe_instance == 0)
+      /* the killed instance is gone (perhaps already restarted) */
+      if (wp->r.c[k].now.st.state != CSTATE_RUNNING || cw->kill_dir == NULL
+          || wp->r.c[k].instance_dir == NULL
+          || strcmp (cw->kill_dir, wp->r.c[k].instance_dir) != 0)
         cw->kill_deadline_ms = 0;
       else if (now >= cw->kill_deadline_ms)
         {
@@ -906,6 +1026,8 @@ worker_free (struct controller *c)
     worker_pod_free (w->pods[i]);
   if (w->prober)
     prober_free (w->prober);
+  if (w->hooks)
+    probe_runner_free (w->hooks);
   free (w->pods);
   free (w->cms);
   free (w->secrets);
@@ -933,6 +1055,11 @@ pod_worker_new (const struct pod_worker_config *cfg, struct pod_worker **out,
       = cfg->host_ip ? xstrdup (cfg->host_ip) : pod_worker_default_host_ip ();
   w->sample_timer.fd = -1;
   summary_history_init (&w->history);
+  if (probe_runner_new (cfg->loop, &w->hooks, err) < 0)
+    {
+      worker_free (&w->base);
+      return -1;
+    }
   if (prober_new (
           cfg->loop,
           &(struct prober_callbacks){ on_probe_result, on_probe_event, w },

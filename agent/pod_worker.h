@@ -62,6 +62,7 @@ struct pod_worker
   struct loop_watcher sample_timer;
   /* Liveness, readiness and startup probes of the running containers. */
   struct prober *prober;
+  struct probe_runner *hooks; /* runs the lifecycle hooks */
   /* Samples for the rates of /stats/summary (usageNanoCores). */
   struct summary_history history;
 };

@@ -343,3 +343,60 @@ test_run_reserved() {
 	assert_contains "$out" "Pod was rejected: Node didn't have enough resource: cpu, requested: 200, used: 0, capacity: 100"
 	assert_fails "$BERTH_BIN" run --reserved frob=1 -f p.yaml
 }
+
+register_test agentpod_hooks
+test_agentpod_hooks() {
+	agentpod_setup
+	mkdir -p "$TEST_TMP/out"
+	# the docs' lifecycle-events example with busybox: postStart writes
+	# /usr/share/message, preStop leaves a trace before the stop signal
+	cat >p.yaml <<-Y
+	apiVersion: v1
+	kind: Pod
+	metadata: {name: lifecycle-demo}
+	spec:
+	  terminationGracePeriodSeconds: 10
+	  volumes: [{name: out, hostPath: {path: $TEST_TMP/out}}]
+	  containers:
+	  - name: lifecycle-demo-container
+	    image: busybox
+	    command: ["sh", "-c", "trap 'echo term >>/out/trace; exit 0' TERM; while true; do sleep 0.2; done"]
+	    volumeMounts: [{name: out, mountPath: /out}]
+	    lifecycle:
+	      postStart:
+	        exec:
+	          command: ["/bin/sh", "-c", "echo Hello from the postStart handler > /usr/share/message"]
+	      preStop:
+	        exec:
+	          command: ["/bin/sh", "-c", "echo prestop >>/out/trace; sleep 1"]
+	---
+	apiVersion: v1
+	kind: Pod
+	metadata: {name: ps-fail}
+	spec:
+	  restartPolicy: Never
+	  terminationGracePeriodSeconds: 1
+	  containers:
+	  - name: c
+	    image: busybox
+	    command: ["sleep", "3600"]
+	    lifecycle:
+	      postStart:
+	        exec:
+	          command: ["sh", "-c", "echo broken; exit 3"]
+	Y
+	"$BERTH_BIN" apply -f p.yaml >/dev/null
+	wait_pod lifecycle-demo phase Running
+	wait_for 30 sh -c "\"$BERTH_BIN\" exec --root '$TEST_TMP/root' lifecycle-demo -- cat /usr/share/message 2>/dev/null | grep -q 'Hello from the postStart handler'"
+	# a failed postStart kills the container
+	wait_pod ps-fail phase Failed 60
+	local ev
+	ev=$("$BERTH_BIN" get events 2>&1)
+	assert_match "FailedPostStartHook +pod/ps-fail +Exec lifecycle hook \(\[sh -c echo broken; exit 3\]\) for Container \"c\"" "$ev"
+	assert_match "Killing +pod/ps-fail +FailedPostStartHook" "$ev"
+	# deletion: preStop runs, then the stop signal
+	"$BERTH_BIN" delete pod lifecycle-demo >/dev/null
+	wait_for 30 sh -c "\"$BERTH_BIN\" get pods 2>&1 | grep -qv lifecycle-demo"
+	wait_for 30 sh -c "! \"$BERTH_BIN\" get pod lifecycle-demo >/dev/null 2>&1"
+	assert_eq $'prestop\nterm' "$(cat "$TEST_TMP/out/trace")" "preStop, then SIGTERM"
+}
