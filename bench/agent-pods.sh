@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# bench/agent-pods.sh [BUILD_DIR] - the agent with a batch of pods: the
+# time from `berth apply` of N one-container pods (busybox sleep, no CNI)
+# to each container's exec (the startedAt its monitor records, in
+# nanoseconds), p50 and p99; then the agent's RSS and its CPU over 30 s
+# with the N pods running (the 10 s housekeeping samples included).  Run
+# from the host:
+#
+#   tests/vm/run --keep build -- bench/agent-pods.sh build
+set -euo pipefail
+
+src=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$src/build}
+berth=$build/berth
+n=${PODS:-100}
+[ "$(id -u)" = 0 ] || { echo "bench: run as root (in the VM: tests/vm/run)" >&2; exit 1; }
+tmp=$(mktemp -d /var/tmp/bench.XXXXXX)
+cg=/sys/fs/cgroup/bench-agent
+cleanup() {
+  [ -z "${agent:-}" ] || kill -9 "$agent" 2>/dev/null || true
+  echo 1 >"$cg/cgroup.kill" 2>/dev/null || true
+  sleep 1
+  awk -v d="$tmp/" 'index($5, d) == 1 {print $5}' /proc/self/mountinfo |
+    sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+  rm -rf --one-file-system "$tmp"
+}
+trap cleanup EXIT
+
+"$src/tests/images/build-image" busybox "$tmp/img" >/dev/null
+"$berth" image --root "$tmp/root" import busybox "$tmp/img" >/dev/null
+echo "+cpu +memory +pids" >/sys/fs/cgroup/cgroup.subtree_control
+mkdir -p "$cg"
+export BERTH_SOCKET=$tmp/s
+"$berth" agent --root "$tmp/root" --socket "$tmp/s" --run-dir "$tmp/run" \
+  --log-dir "$tmp/logs" --cgroup-root "$cg" --no-cni >"$tmp/agent.log" 2>&1 &
+agent=$!
+for _ in $(seq 100); do "$berth" get ns >/dev/null 2>&1 && break; sleep 0.1; done
+
+for i in $(seq "$n"); do
+  printf -- '---\napiVersion: v1\nkind: Pod\nmetadata: {name: p%d}\nspec:\n  terminationGracePeriodSeconds: 1\n  containers:\n  - name: c\n    image: busybox\n    command: ["sleep", "3600"]\n' "$i"
+done >"$tmp/pods.yaml"
+
+t0=$(date +%s.%N)
+"$berth" apply -f "$tmp/pods.yaml" >/dev/null
+until [ "$("$berth" get pods 2>/dev/null | grep -c ' Running ')" -ge "$n" ]; do sleep 0.5; done
+t1=$(date +%s.%N)
+
+# each container's exec, from its monitor's status file
+for f in "$tmp"/root/pods/*/containers/c/0/status.json; do
+  sed -n 's/.*"startedAt": *"\([^"]*\)".*/\1/p' "$f" | head -1
+done | while read -r ts; do
+  date -d "$ts" +%s.%N
+done | awk -v t0="$t0" '{print ($1 - t0) * 1000}' | sort -n >"$tmp/lat"
+count=$(wc -l <"$tmp/lat")
+p50=$(awk -v n="$count" 'NR == int((n + 1) / 2)' "$tmp/lat")
+p99=$(awk -v n="$count" 'NR == int(n * 0.99 + 0.999)' "$tmp/lat")
+printf 'pods: %d started in %.1f s (apply to the last Running)\n' "$count" "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')"
+printf 'apply to exec: p50 %.0f ms, p99 %.0f ms\n' "$p50" "$p99"
+
+rss=$(awk '/VmRSS/ {print $2}' "/proc/$agent/status")
+ticks() { awk '{print $14 + $15}' "/proc/$agent/stat"; }
+hz=$(getconf CLK_TCK)
+c0=$(ticks)
+sleep 30
+c1=$(ticks)
+awk -v n="$n" -v rss="$rss" -v c0="$c0" -v c1="$c1" -v hz="$hz" 'BEGIN {
+  printf "agent with %d pods: RSS %.1f MiB; CPU %.2f%% of a core over 30 s\n",
+    n, rss / 1024, (c1 - c0) * 100 / hz / 30 }'
