@@ -555,8 +555,8 @@ START_TEST (test_list_and_kinds)
   ck_assert_int_eq (m.len, 2);
   ck_assert (object_is_valid (m.objects[0]));
   ck_assert_str_eq (m.objects[0]->info->kind, "Pod");
-  ck_assert (object_has_error_at (m.objects[1],
-                                  "items[1].spec.containers[0].image"));
+  ck_assert (
+      object_has_error_at (m.objects[1], "items[1].spec.containers[0].image"));
   manifest_free (&m);
 }
 END_TEST
