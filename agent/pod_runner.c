@@ -538,6 +538,8 @@ start_container (struct pod_runner *r, struct runner_container *c)
   set_str (&c->now.waiting_reason, NULL);
   set_str (&c->now.waiting_message, NULL);
   emit (r, "Normal", "Started", ctr->name, "Started container %s", ctr->name);
+  if (r->cfg->post_start_gates && ctr->lifecycle && ctr->lifecycle->post_start)
+    r->post_start_wait = c;
 out:
   berth_error_release (&err);
   mount_set_free (&mounts);
@@ -645,6 +647,8 @@ restart_with_backoff (struct pod_runner *r, struct runner_container *c,
         *next_ms = due;
       return false;
     }
+  if (r->post_start_wait)
+    return false; /* a postStart hook runs: started at the next sync */
   backoff_next (&r->backoff, c->backoff_key, finished, now);
   c->last_wait_ms = now - finished;
   c->now.st.last_terminated = true;
@@ -672,8 +676,11 @@ sync_init (struct pod_runner *r, int64_t now, int64_t *next_ms)
       if (c->now.st.state == CSTATE_NONE
           || (c->now.st.state == CSTATE_WAITING && !c->now.st.last_terminated))
         {
+          if (r->post_start_wait)
+            return false;
           start_container (r, c);
-          if (!c->sidecar || c->now.st.state != CSTATE_RUNNING)
+          if (!c->sidecar || c->now.st.state != CSTATE_RUNNING
+              || r->post_start_wait)
             return false;
           continue;
         }
@@ -755,7 +762,10 @@ pod_runner_sync (struct pod_runner *r, int64_t now, int64_t *next_ms,
         if (s->state == CSTATE_NONE
             || (s->state == CSTATE_WAITING && !s->last_terminated
                 && c->instance_dir == NULL))
-          start_container (r, c);
+          {
+            if (r->post_start_wait == NULL)
+              start_container (r, c);
+          }
         else if ((s->state == CSTATE_TERMINATED
                   || (s->state == CSTATE_WAITING && s->last_terminated))
                  && lifecycle_should_restart (policy, s, false))
@@ -777,6 +787,14 @@ pod_runner_sync (struct pod_runner *r, int64_t now, int64_t *next_ms,
     r->terminal = true;
   (void)err;
   return 0;
+}
+
+void
+pod_runner_post_start_done (struct pod_runner *r,
+                            const struct runner_container *c)
+{
+  if (r->post_start_wait == c)
+    r->post_start_wait = NULL;
 }
 
 /* ---- setting up and tearing down the pod ---- */

@@ -55,6 +55,11 @@ struct runner_config
   void (*event) (void *ctx, const char *type, const char *reason,
                  const char *object, const char *message);
   void *event_ctx;
+  /* The caller runs postStart hooks (the pod worker): a container started
+   * with one holds every other start of the pod until
+   * pod_runner_post_start_done, as the kubelet's startContainer runs the
+   * hook before SyncPod starts the next container. */
+  bool post_start_gates;
 };
 
 /* One finished run of a container. */
@@ -120,6 +125,8 @@ struct pod_runner
   bool terminal;
   bool stopping;        /* being killed: no restarts (the pod is deleted) */
   bool sandbox_adopted; /* pod_runner_setup found the sandbox running */
+  /* Started, its postStart hook not done yet (post_start_gates). */
+  struct runner_container *post_start_wait;
 };
 
 /* Admit the pod, create its sandbox, volumes and cgroups.  A failure is
@@ -144,6 +151,11 @@ void pod_runner_mark_lost (struct pod_runner *r);
  * called again at the latest (a back-off ending), -1 for no deadline. */
 int pod_runner_sync (struct pod_runner *r, int64_t now_ms, int64_t *next_ms,
                      berth_error_t *err);
+
+/* The postStart hook of C (r->post_start_wait) ended, or will not run: the
+ * pod's other containers may start at the next sync. */
+void pod_runner_post_start_done (struct pod_runner *r,
+                                 const struct runner_container *c);
 
 /* Read every container's cgroup accounting (cpu.stat, memory.*). */
 void pod_runner_sample (struct pod_runner *r);

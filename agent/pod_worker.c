@@ -228,8 +228,14 @@ rewatch (struct worker_pod *wp)
         {
           free (cw->post_start_dir);
           cw->post_start_dir = xstrdup (c->instance_dir);
-          run_hook (wp, i, HOOK_POST_START, 0);
+          if (!run_hook (wp, i, HOOK_POST_START, 0))
+            {
+              pod_runner_post_start_done (&wp->r, c);
+              wake (wp->w);
+            }
         }
+      else if (wp->r.post_start_wait == c && (!want || wp->killing))
+        pod_runner_post_start_done (&wp->r, c);
       if (want)
         probe_instance (wp, c, cw);
       else if (cw->probe_instance)
@@ -397,6 +403,12 @@ on_hook_done (void *ctx, enum hook_kind kind, bool ok, const char *message)
   berth_error_t err = NULL;
 
   cw->hook = NULL;
+  if (kind == HOOK_POST_START)
+    {
+      /* the pod's next container may start now */
+      pod_runner_post_start_done (&wp->r, c);
+      wake (wp->w);
+    }
   if (kind == HOOK_POST_START && !ok)
     {
       char msg[300];
@@ -508,6 +520,7 @@ adopt_or_start (struct pod_worker *w, const struct store_entry *e)
   wp->cfg = w->cfg.runner;
   wp->cfg.event = on_runner_event;
   wp->cfg.event_ctx = wp;
+  wp->cfg.post_start_gates = w->hooks != NULL;
   refresh_refs (w, wp);
   if (pod_runner_state_load (w->cfg.runner.root, wp->uid, &saved, &err) == 0)
     {
@@ -533,6 +546,10 @@ adopt_or_start (struct pod_worker *w, const struct store_entry *e)
       wp->watch[i].wp = wp;
       wp->watch[i].pidfd = -1;
       wp->watch[i].pid_w.fd = wp->watch[i].oom_w.fd = -1;
+      /* an adopted container ran its postStart under the last agent */
+      if (wp->r.sandbox_adopted && wp->r.c[i].now.st.state == CSTATE_RUNNING
+          && wp->r.c[i].instance_dir)
+        wp->watch[i].post_start_dir = xstrdup (wp->r.c[i].instance_dir);
     }
   if (w->n == w->cap)
     {

@@ -384,8 +384,32 @@ test_agentpod_hooks() {
 	      postStart:
 	        exec:
 	          command: ["sh", "-c", "echo broken; exit 3"]
+	---
+	apiVersion: v1
+	kind: Pod
+	metadata: {name: ps-gate}
+	spec:
+	  terminationGracePeriodSeconds: 1
+	  volumes: [{name: shared, emptyDir: {}}]
+	  containers:
+	  - name: first
+	    image: busybox
+	    command: ["sleep", "3600"]
+	    volumeMounts: [{name: shared, mountPath: /shared}]
+	    lifecycle:
+	      postStart:
+	        exec:
+	          command: ["sh", "-c", "sleep 2; touch /shared/hook-done"]
+	  - name: second
+	    image: busybox
+	    command: ["sh", "-c", "if [ -e /shared/hook-done ]; then echo gated; else echo early; fi; exec sleep 3600"]
+	    volumeMounts: [{name: shared, mountPath: /shared}]
 	Y
 	"$BERTH_BIN" apply -f p.yaml >/dev/null
+	# the kubelet starts the next container only once postStart returned
+	wait_pod ps-gate phase Running
+	wait_for 30 sh -c "\"$BERTH_BIN\" logs ps-gate -c second 2>/dev/null | grep -q ."
+	assert_eq gated "$("$BERTH_BIN" logs ps-gate -c second 2>&1)" "second container's start after first's postStart"
 	wait_pod lifecycle-demo phase Running
 	wait_for 30 sh -c "\"$BERTH_BIN\" exec --root '$TEST_TMP/root' lifecycle-demo -- cat /usr/share/message 2>/dev/null | grep -q 'Hello from the postStart handler'"
 	# a failed postStart kills the container
