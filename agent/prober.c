@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "k8s_json.h"
 
 #define MAX_PROBE_RETRIES 3 /* prober.go maxProbeRetries */
 #define N_BUCKETS 11
@@ -44,6 +45,14 @@ struct worker
   void *inflight;
   int attempt;
   int64_t probe_start_ms;
+  /* berth's record for the status (prober_status_attach) */
+  int64_t transition_wall; /* when the published result last changed */
+  int64_t last_probe_wall; /* the last probe that gave a result */
+  enum probe_result last_probe;
+  uint64_t consecutive; /* results equal to last_probe in a row */
+  struct prober_snapshot snap;
+  int64_t snap_mono;
+  bool snap_valid;
   /* metrics */
   uint64_t total[3]; /* successful, failed, unknown */
   uint64_t bucket[N_BUCKETS], count;
@@ -202,6 +211,8 @@ set_result (struct worker *w, enum probe_result r)
     return;
   w->result_set = true;
   w->result = r;
+  w->transition_wall = w->p->env.wall_ms (w->p->env.impl);
+  w->snap_valid = false; /* a transition shows at once */
   if (w->p->cb.on_result)
     w->p->cb.on_result (w->p->cb.ctx, w->pod_uid, w->container, w->instance,
                         w->kind, r);
@@ -407,6 +418,9 @@ observe (struct worker *w, enum probe_result r)
   size_t i;
 
   w->total[r == PROBE_RESULT_SUCCESS ? 0 : r == PROBE_RESULT_FAILURE ? 1 : 2]++;
+  w->consecutive = w->last_probe == r ? w->consecutive + 1 : 1;
+  w->last_probe = r;
+  w->last_probe_wall = w->p->env.wall_ms (w->p->env.impl);
   for (i = 0; i < N_BUCKETS; i++)
     if (secs <= buckets[i])
       w->bucket[i]++;
@@ -683,6 +697,11 @@ prober_add_container (struct prober *p, const struct prober_pod *pod,
       w->tick_pending = false;
       w->started_wall_ms = started_at_wall_ms;
       set_target (w, target);
+      w->last_probe = PROBE_RESULT_UNKNOWN; /* this instance's probes */
+      w->consecutive = 0;
+      w->snap_valid = false;
+      if (!w->result_set || w->result != initial_value (k))
+        w->transition_wall = p->env.wall_ms (p->env.impl);
       w->result_set = true;
       w->result = initial_value (k);
     }
@@ -759,6 +778,107 @@ prober_update_pod_status (struct prober *p, const char *pod_uid)
       any = w->trigger = true;
   if (any)
     reschedule (p);
+}
+
+/* ---- berth's status record ---- */
+
+static const char *
+result_name (enum probe_result r)
+{
+  return r == PROBE_RESULT_SUCCESS   ? "Success"
+         : r == PROBE_RESULT_FAILURE ? "Failure"
+                                     : "Unknown";
+}
+
+static void
+set_time (struct node *m, const char *key, int64_t wall_ms)
+{
+  cleanup_free char *ts = k8s_rfc3339 (wall_ms);
+  node_map_set_str (m, key, ts);
+}
+
+/* The entry named NAME of BERTH's container lists (appended when none). */
+static struct node *
+status_container (struct node *berth, const char *name)
+{
+  static const char *const lists[] = { "initContainers", "containers" };
+  struct node *seq, *m;
+
+  for (int l = 0; l < 2; l++)
+    {
+      seq = node_map_get (berth, lists[l]);
+      for (size_t i = 0; seq && seq->kind == NODE_SEQ && i < seq->len; i++)
+        {
+          const struct node *n = node_map_get (seq->items[i], "name");
+          if (n && n->kind == NODE_SCALAR && strcmp (n->text, name) == 0)
+            return seq->items[i];
+        }
+    }
+  seq = node_map_get (berth, "containers");
+  if (seq == NULL || seq->kind != NODE_SEQ)
+    {
+      seq = node_new_seq ();
+      node_map_set (berth, "containers", seq);
+    }
+  m = node_new_map ();
+  node_map_set_str (m, "name", name);
+  node_seq_append (seq, m);
+  return m;
+}
+
+static struct node *
+probe_record (struct worker *w, int64_t now)
+{
+  struct node *m = node_new_map ();
+  const struct prober_snapshot *s = &w->snap;
+
+  if (!w->snap_valid || now - w->snap_mono >= PROBER_SNAPSHOT_MS)
+    {
+      w->snap = (struct prober_snapshot){ w->last_probe_wall, w->last_probe,
+                                          w->consecutive, w->total[0],
+                                          w->total[1] };
+      w->snap_mono = now;
+      w->snap_valid = true;
+    }
+  node_map_set_str (
+      m, "result",
+      result_name (w->result_set ? w->result : PROBE_RESULT_UNKNOWN));
+  if (w->transition_wall > 0)
+    set_time (m, "since", w->transition_wall);
+  if (s->last_probe != PROBE_RESULT_UNKNOWN)
+    {
+      struct node *lp = node_new_map ();
+      node_map_set_str (lp, "result", result_name (s->last_probe));
+      set_time (lp, "time", s->last_probe_wall);
+      node_map_set (m, "lastProbe", lp);
+    }
+  node_map_set_int (m, "consecutive", (int64_t)s->consecutive);
+  node_map_set_int (m, "successes", (int64_t)s->successes);
+  node_map_set_int (m, "failures", (int64_t)s->failures);
+  return m;
+}
+
+void
+prober_status_attach (struct prober *p, const char *pod_uid, struct node *berth)
+{
+  static const char *const keys[] = { "liveness", "readiness", "startup" };
+  int64_t now = p->env.mono_ms (p->env.impl);
+  struct worker *w;
+
+  for (w = p->workers; w; w = w->next)
+    {
+      struct node *c, *probes;
+      if (w->dead || strcmp (w->pod_uid, pod_uid) != 0)
+        continue;
+      c = status_container (berth, w->container);
+      probes = node_map_get (c, "probes");
+      if (probes == NULL || probes->kind != NODE_MAP)
+        {
+          probes = node_new_map ();
+          node_map_set (c, "probes", probes);
+        }
+      node_map_set (probes, keys[w->kind], probe_record (w, now));
+    }
 }
 
 /* ---- metrics ---- */

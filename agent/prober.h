@@ -26,6 +26,7 @@
 
 #include "error.h"
 #include "loop.h"
+#include "node.h"
 #include "probe.h"
 #include "types.h"
 
@@ -42,6 +43,21 @@ enum probe_result
   PROBE_RESULT_UNKNOWN,
   PROBE_RESULT_SUCCESS,
   PROBE_RESULT_FAILURE,
+};
+
+/* berth's record of one probe for the status.  What moves with every
+ * probe (the last probe, the counts) is a snapshot, taken when the
+ * published result changes and otherwise at most every PROBER_SNAPSHOT_MS:
+ * a steadily probed pod's status does not change (and is not written to
+ * disk) every period. */
+#define PROBER_SNAPSHOT_MS 10000
+
+struct prober_snapshot
+{
+  int64_t last_probe_wall; /* 0: no probe of this instance gave a result */
+  enum probe_result last_probe;
+  uint64_t consecutive;         /* results equal to last_probe in a row */
+  uint64_t successes, failures; /* since the worker started (all instances) */
 };
 
 struct prober_callbacks
@@ -124,6 +140,21 @@ bool prober_ready (const struct prober *p, uint64_t instance);
  * (for a kill after a liveness or startup failure); false when unset. */
 bool prober_termination_grace (const struct prober *p, uint64_t instance,
                                enum probe_kind kind, int64_t *seconds);
+
+/* Put the probes of POD_UID's containers into BERTH, the status's berth
+ * block (pod_stats.h): the entry of each container in its "initContainers"
+ * or "containers" list (by name; {name} is appended to "containers" when
+ * there is none) gets
+ *
+ *   probes: {liveness|readiness|startup: {
+ *     result: Success|Failure|Unknown  the published result (Ready's input)
+ *     since: RFC 3339                  when the result became that
+ *     lastProbe: {result, time}        the last probe with a result (snapshot)
+ *     consecutive: n                   lastProbe's result n times in a row
+ *     successes: n, failures: n}}      probes of every instance (snapshot)
+ */
+void prober_status_attach (struct prober *p, const char *pod_uid,
+                           struct node *berth);
 
 /* Run what is due at the current time; returns the next deadline
  * (mono ms) or -1.  The loop's timer calls it; tests call it directly. */
