@@ -874,6 +874,8 @@ write_status (struct pod_worker *w, struct store *s, struct worker_pod *wp,
     prober_update_pod_status (w->prober, wp->uid);
   st = pod_status_encode (&wp->r, e->status, w->host_ip, now);
   node_map_set (st, "berth", pod_stats_berth_block (&wp->r));
+  if (w->prober)
+    prober_status_attach (w->prober, wp->uid, node_map_get (st, "berth"));
   if (store_set_status (s, e, st, &err) < 0)
     {
       worker_log ("%s: status: %s", wp->r.ref, berth_error_msg (&err));
