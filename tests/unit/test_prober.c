@@ -458,6 +458,126 @@ START_TEST (test_terminating)
 }
 END_TEST
 
+/* status.berth: the published result with its time, the last probe and
+ * the counts; what moves every period is a snapshot refreshed on a
+ * transition and otherwise every PROBER_SNAPSHOT_MS. */
+static int64_t
+rec_int (const struct node *berth, const char *ctr, const char *kind,
+         const char *key)
+{
+  const struct node *seq = node_map_get (berth, "containers");
+  for (size_t i = 0; seq && i < seq->len; i++)
+    if (strcmp (node_map_get (seq->items[i], "name")->text, ctr) == 0)
+      {
+        const struct node *r = node_map_get (
+            node_map_get (node_map_get (seq->items[i], "probes"), kind), key);
+        int64_t v = -1;
+        bool ovf;
+        ck_assert_ptr_nonnull (r);
+        ck_assert (node_as_int64 (r, &v, &ovf));
+        return v;
+      }
+  ck_abort_msg ("no container %s", ctr);
+  return -1;
+}
+
+static const char *
+rec_str (const struct node *berth, const char *kind, const char *key)
+{
+  const struct node *c = node_map_get (berth, "containers")->items[0];
+  const struct node *r = node_map_get (node_map_get (c, "probes"), kind);
+  for (const char *k = key, *dot; r; k = dot + 1)
+    {
+      char part[32];
+      dot = strchr (k, '.');
+      snprintf (part, sizeof (part), "%.*s",
+                (int)(dot ? (size_t)(dot - k) : strlen (k)), k);
+      r = node_map_get (r, part);
+      if (dot == NULL)
+        break;
+    }
+  return r ? r->text : NULL;
+}
+
+static struct node *
+status_block (struct prober *p)
+{
+  struct node *b = node_new_map (), *seq = node_new_seq ();
+  struct node *c = node_new_map ();
+  node_map_set_str (c, "name", "c");
+  node_seq_append (seq, c);
+  node_map_set (b, "containers", seq);
+  prober_status_attach (p, "uid-1", b);
+  return b;
+}
+
+START_TEST (test_status_record)
+{
+  struct prober *p = new_prober ();
+  struct probe r = probe_spec (0, 1, 1, 3), l = probe_spec (0, 1, 1, 3);
+  struct container c = { .name = "c" }, c2 = { .name = "other" };
+  struct node *b;
+  int i;
+
+  c.readiness_probe = &r;
+  c2.liveness_probe = &l;
+  add (p, &c);
+  add (p, &c2);
+  b = status_block (p);
+  ck_assert_str_eq (rec_str (b, "readiness", "result"), "Failure");
+  ck_assert_ptr_null (rec_str (b, "readiness", "lastProbe.result"));
+  ck_assert_int_eq (rec_int (b, "c", "readiness", "failures"), 0);
+  /* a container missing from the block is appended to "containers" */
+  ck_assert_int_eq (rec_int (b, "other", "liveness", "successes"), 0);
+  node_unref (b);
+  at (p, 0);
+  complete (&r, PROBE_OUT_SUCCESS, "", NULL);
+  for (i = 1; i <= 3; i++)
+    {
+      at (p, i * 1000);
+      complete (&r, PROBE_OUT_FAILURE, "HTTP probe failed with statuscode: 500",
+                NULL);
+    }
+  b = status_block (p);
+  ck_assert_str_eq (rec_str (b, "readiness", "result"), "Failure");
+  ck_assert_str_eq (rec_str (b, "readiness", "since"), "1970-01-01T00:16:43Z");
+  ck_assert_str_eq (rec_str (b, "readiness", "lastProbe.result"), "Failure");
+  ck_assert_str_eq (rec_str (b, "readiness", "lastProbe.time"),
+                    "1970-01-01T00:16:43Z");
+  ck_assert_int_eq (rec_int (b, "c", "readiness", "consecutive"), 3);
+  ck_assert_int_eq (rec_int (b, "c", "readiness", "successes"), 1);
+  ck_assert_int_eq (rec_int (b, "c", "readiness", "failures"), 3);
+  node_unref (b);
+  /* more failures, no transition: the snapshot holds for 10 s */
+  for (i = 4; i <= 12; i++)
+    {
+      at (p, i * 1000);
+      complete (&r, PROBE_OUT_FAILURE, "HTTP probe failed with statuscode: 500",
+                NULL);
+      b = status_block (p);
+      ck_assert_int_eq (rec_int (b, "c", "readiness", "failures"), 3);
+      node_unref (b);
+    }
+  at (p, 13000);
+  complete (&r, PROBE_OUT_FAILURE, "HTTP probe failed with statuscode: 500",
+            NULL);
+  b = status_block (p);
+  ck_assert_int_eq (rec_int (b, "c", "readiness", "failures"), 13);
+  ck_assert_int_eq (rec_int (b, "c", "readiness", "consecutive"), 13);
+  node_unref (b);
+  /* a success publishes Success: shown at once */
+  at (p, 14000);
+  complete (&r, PROBE_OUT_SUCCESS, "", NULL);
+  b = status_block (p);
+  ck_assert_str_eq (rec_str (b, "readiness", "result"), "Success");
+  ck_assert_str_eq (rec_str (b, "readiness", "lastProbe.result"), "Success");
+  ck_assert_int_eq (rec_int (b, "c", "readiness", "consecutive"), 1);
+  ck_assert_int_eq (rec_int (b, "c", "readiness", "successes"), 2);
+  node_unref (b);
+  prober_free (p);
+}
+END_TEST
+
 START_TEST (test_grpc_framing)
 {
   uint8_t buf[64];
@@ -524,6 +644,7 @@ main (void)
   tcase_add_test (tc, test_errors_and_warnings);
   tcase_add_test (tc, test_metrics);
   tcase_add_test (tc, test_terminating);
+  tcase_add_test (tc, test_status_record);
   tcase_add_test (tc, test_grpc_framing);
   tcase_add_test (tc, test_named_port);
   suite_add_tcase (s, tc);
