@@ -35,9 +35,55 @@ ios_str (const struct int_or_string *v, char *buf, size_t len)
   return buf;
 }
 
-/* kubectl's describeProbe. */
+/* kubectl's url.URL{Scheme: lower(scheme)}.String() */
 static void
-print_probe (const char *label, const struct probe *p)
+print_scheme (const char *scheme)
+{
+  for (const char *c = scheme ? scheme : "HTTP"; *c; c++)
+    putchar (*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
+}
+
+/* "6s ago" for an RFC 3339 time; "" when it does not parse. */
+static void
+ago (const char *ts, char *buf, size_t len)
+{
+  time_t t;
+  *buf = '\0';
+  if (ts && k8s_rfc3339_parse (ts, &t) == 0)
+    k8s_human_duration ((int64_t)(time (NULL) - t), buf, len);
+}
+
+/* berth's record of the probe (status.berth...probes.KIND, prober.h). */
+static void
+print_probe_record (const struct node *rec)
+{
+  const char *result = k8s_get_str (rec, "result");
+  const char *last = k8s_get_str (rec, "lastProbe.result");
+  char since[32], at[32];
+  int64_t n = 0;
+  bool ovf;
+
+  if (result == NULL)
+    return;
+  ago (k8s_get_str (rec, "since"), since, sizeof (since));
+  printf ("      Result:   %s%s%s", result, *since ? " for " : "", since);
+  if (last)
+    {
+      ago (k8s_get_str (rec, "lastProbe.time"), at, sizeof (at));
+      node_as_int64 (k8s_get (rec, "consecutive"), &n, &ovf);
+      printf ("; last probe %s %s%s (%lld consecutive %s)",
+              strcmp (last, "Success") == 0 ? "succeeded" : "failed", at,
+              *at ? " ago" : "", (long long)n,
+              strcmp (last, "Success") == 0 ? "successes" : "failures");
+    }
+  printf ("\n      Total:    %s successes, %s failures\n",
+          k8s_get_str (rec, "successes") ?: "0",
+          k8s_get_str (rec, "failures") ?: "0");
+}
+
+/* kubectl's describeProbe, then berth's record of it (REC, or NULL). */
+static void
+print_probe (const char *label, const struct probe *p, const struct node *rec)
 {
   char port[32];
   if (p == NULL)
@@ -51,11 +97,13 @@ print_probe (const char *label, const struct probe *p)
       printf ("]");
     }
   else if (p->http_get)
-    printf ("http-get %s://%s:%s%s",
-            p->http_get->scheme ? p->http_get->scheme : "HTTP",
-            p->http_get->host ? p->http_get->host : "",
-            ios_str (&p->http_get->port, port, sizeof (port)),
-            p->http_get->path ? p->http_get->path : "");
+    {
+      printf ("http-get ");
+      print_scheme (p->http_get->scheme);
+      printf ("://%s:%s%s", p->http_get->host ? p->http_get->host : "",
+              ios_str (&p->http_get->port, port, sizeof (port)),
+              p->http_get->path ? p->http_get->path : "");
+    }
   else if (p->tcp_socket)
     printf ("tcp-socket %s:%s", p->tcp_socket->host ? p->tcp_socket->host : "",
             ios_str (&p->tcp_socket->port, port, sizeof (port)));
@@ -69,6 +117,26 @@ print_probe (const char *label, const struct probe *p)
           (long long)p->initial_delay_seconds.v,
           (long long)p->timeout_seconds.v, (long long)p->period_seconds.v,
           (long long)p->success_threshold.v, (long long)p->failure_threshold.v);
+  print_probe_record (rec);
+}
+
+/* The probes of container NAME in STATUS's berth block, or NULL. */
+static const struct node *
+probe_records (const struct node *status, const char *name)
+{
+  static const char *const lists[]
+      = { "berth.initContainers", "berth.containers" };
+  for (int l = 0; l < 2; l++)
+    {
+      const struct node *seq = k8s_get (status, lists[l]);
+      for (size_t i = 0; seq && seq->kind == NODE_SEQ && i < seq->len; i++)
+        {
+          const char *n = k8s_get_str (seq->items[i], "name");
+          if (n && strcmp (n, name) == 0)
+            return k8s_get (seq->items[i], "probes");
+        }
+    }
+  return NULL;
 }
 
 static void
@@ -85,8 +153,9 @@ print_resources (const char *label, const struct quantity_map *m)
 }
 
 static void
-print_container (const struct container *c)
+print_container (const struct container *c, const struct node *status)
 {
+  const struct node *rec = probe_records (status, c->name);
   printf ("  %s:\n", c->name);
   printf ("    Image:      %s\n", c->image ? c->image : "");
   for (size_t i = 0; i < c->ports.len; i++)
@@ -109,9 +178,9 @@ print_container (const struct container *c)
    * the agent does not have until the runtime runs the pod. */
   print_resources ("Limits", &c->resources.limits);
   print_resources ("Requests", &c->resources.requests);
-  print_probe ("Liveness:", c->liveness_probe);
-  print_probe ("Readiness:", c->readiness_probe);
-  print_probe ("Startup:", c->startup_probe);
+  print_probe ("Liveness:", c->liveness_probe, k8s_get (rec, "liveness"));
+  print_probe ("Readiness:", c->readiness_probe, k8s_get (rec, "readiness"));
+  print_probe ("Startup:", c->startup_probe, k8s_get (rec, "startup"));
   printf ("    Environment:");
   if (c->env.len == 0)
     printf ("  <none>\n");
@@ -247,11 +316,11 @@ describe_pod (const char *socket, const struct node *body)
     {
       printf ("Init Containers:\n");
       for (size_t i = 0; i < p->spec.init_containers.len; i++)
-        print_container (&p->spec.init_containers.items[i]);
+        print_container (&p->spec.init_containers.items[i], status);
     }
   printf ("Containers:\n");
   for (size_t i = 0; i < p->spec.containers.len; i++)
-    print_container (&p->spec.containers.items[i]);
+    print_container (&p->spec.containers.items[i], status);
   print_conditions (status);
   printf ("Volumes:");
   printf (p->spec.volumes.len ? "\n" : "           <none>\n");
