@@ -225,10 +225,12 @@ objects_equal (const struct object *a, const struct object *b)
   return eq;
 }
 
+/* A change of the object E (not only of its status). */
 static int
 notify (struct store *s, const struct store_entry *e, bool deleted,
         berth_error_t *err)
 {
+  s->objects_changed++;
   if (s->on_change == NULL)
     return 0;
   return s->on_change (s, e, deleted, s->change_data, err);
@@ -247,6 +249,7 @@ append_entry (struct store *s, struct store_entry *e)
       s->items = items;
       s->cap = cap;
     }
+  e->owner = s;
   s->items[s->len++] = e;
 }
 
@@ -481,7 +484,7 @@ store_set_status (struct store *s, struct store_entry *e, struct node *status,
   node_unref (e->status);
   e->status = status;
   set_rv (s, object_meta (e->obj));
-  return notify (s, e, false, err);
+  return s->on_change ? s->on_change (s, e, false, s->change_data, err) : 0;
 }
 
 void
@@ -499,13 +502,68 @@ store_insert_loaded (struct store *s, struct object *o, struct node *status,
   append_entry (s, e);
 }
 
+/* STATUS with its "berth" key replaced by EXTRA (taken): a new map that
+ * shares the other values. */
+static struct node *
+status_with_extra (const struct node *status, struct node *extra)
+{
+  struct node *m = node_new_map ();
+  bool placed = false;
+  for (size_t i = 0; i < status->len; i++)
+    {
+      const char *key = status->pairs[i].key->text;
+      if (strcmp (key, "berth") == 0)
+        {
+          node_map_set (m, key, extra);
+          placed = true;
+        }
+      else
+        node_map_set (m, key, node_ref (status->pairs[i].value));
+    }
+  if (!placed)
+    node_map_set (m, "berth", extra);
+  return m;
+}
+
 struct node *
 store_entry_encode (const struct store_entry *e)
 {
   struct node *n = object_encode (e->obj);
-  if (e->status)
+  const struct store *s = e->owner;
+  struct node *extra = NULL;
+  if (e->status && e->status->kind == NODE_MAP && s && s->status_extra)
+    extra = s->status_extra (e, e->status, s->status_extra_data);
+  if (extra)
+    node_map_set (n, "status", status_with_extra (e->status, extra));
+  else if (e->status)
     node_map_set (n, "status", node_ref (e->status));
   return n;
+}
+
+int
+store_each_of_kind (struct store *s, const struct kind_info *k,
+                    const char *what, store_each_fn fn, void *data,
+                    berth_error_t *err)
+{
+  cleanup_free char **keys = xcalloc (2 * s->len + 2, sizeof (char *));
+  size_t n = 0;
+  int ret = 0;
+  for (size_t i = 0; i < s->len; i++)
+    if (s->items[i]->obj->info == k)
+      {
+        const char *ns = object_namespace (s->items[i]->obj);
+        keys[n++] = ns ? xstrdup (ns) : NULL;
+        keys[n++] = xstrdup (object_name (s->items[i]->obj));
+      }
+  for (size_t i = 0; i < n; i += 2)
+    {
+      struct store_entry *e = store_get (s, k, keys[i], keys[i + 1]);
+      if (ret == 0 && e && fn (s, e, data, err) < 0)
+        ret = berth_error_wrap (err, "%s %s", what, keys[i + 1]);
+    }
+  for (size_t i = 0; i < n; i++)
+    free (keys[i]);
+  return ret;
 }
 
 /* ---- static pods (pkg/kubelet/config/common.go applyDefaults) ---- */

@@ -25,6 +25,7 @@ struct store_entry
   /* store_remove was called while finalizers remained: the entry goes
    * when an update removes the last one, as the API server does. */
   bool remove_when_finalized;
+  const struct store *owner; /* the store it was added to (status_extra) */
 };
 
 struct store_event
@@ -45,6 +46,13 @@ struct store;
  * is returned by the operation that made the change. */
 typedef int (*store_change_cb) (struct store *s, const struct store_entry *e,
                                 bool deleted, void *data, berth_error_t *err);
+/* What store_entry_encode adds to E's status when it is read (the pod
+ * worker's accounting, which changes with every sample and is neither
+ * stored nor persisted on its own): a new tree for status.berth, or NULL
+ * to serve the stored status as it is. */
+typedef struct node *(*store_status_extra_cb) (const struct store_entry *e,
+                                               const struct node *stored,
+                                               void *data);
 
 struct store
 {
@@ -54,11 +62,17 @@ struct store
   struct store_event events[STORE_MAX_EVENTS];
   uint64_t rv;             /* the last resourceVersion handed out */
   uint64_t events_changed; /* bumped by every event recorded */
+  /* Bumped by every change of an object (created, replaced, marked for
+   * deletion, removed), not by a status change: a controller that only
+   * needs to look at every object again when one changed compares it. */
+  uint64_t objects_changed;
   /* The node pods are bound to (the scheduler's binding on a one-node
    * cluster); NULL leaves spec.nodeName as given. */
   const char *node_name;
   store_change_cb on_change;
   void *change_data;
+  store_status_extra_cb status_extra;
+  void *status_extra_data;
   /* Pods are deleted gracefully, as the API server does for a node that
    * runs them: store_delete only sets deletionTimestamp and
    * deletionGracePeriodSeconds, and the pod worker removes the pod with
@@ -121,8 +135,19 @@ int store_set_status (struct store *s, struct store_entry *e,
 void store_insert_loaded (struct store *s, struct object *o,
                           struct node *status, const char *source);
 void store_entry_free (struct store_entry *e);
-/* The object with its status, as the API returns it. */
+/* The object with its status, as the API returns it (status.berth from
+ * its owner's status_extra when set). */
 struct node *store_entry_encode (const struct store_entry *e);
+
+/* Call FN for each object of kind K in S at the start of the call, in
+ * order (a snapshot of namespaces and names: FN may create and remove
+ * objects; one gone meanwhile is skipped).  The first failure stops the
+ * walk and is returned, wrapped "WHAT NAME: ...". */
+typedef int (*store_each_fn) (struct store *s, struct store_entry *e,
+                              void *data, berth_error_t *err);
+int store_each_of_kind (struct store *s, const struct kind_info *k,
+                        const char *what, store_each_fn fn, void *data,
+                        berth_error_t *err);
 
 /* The kubelet's applyDefaults for a pod read from file PATH on node
  * NODE_NAME: uid = hash(pod, host, file), name "<name>-<node>", nodeName,

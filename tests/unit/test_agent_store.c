@@ -234,6 +234,103 @@ START_TEST (test_event_dedup)
 END_TEST
 
 static struct node *
+extra_cb (const struct store_entry *e, const struct node *stored, void *data)
+{
+  struct node *m;
+  (void)e;
+  (void)stored;
+  if (*(int *)data == 0)
+    return NULL;
+  m = node_new_map ();
+  node_map_set_int (m, "n", *(int *)data);
+  return m;
+}
+
+static int
+each_cb (struct store *s, struct store_entry *e, void *data, berth_error_t *err)
+{
+  int *calls = data;
+  const struct kind_info *pk = kind_lookup ("Pod");
+  enum store_result res;
+  (*calls)++;
+  /* a change during the walk: the next pod is removed, a new one added */
+  if (strcmp (object_name (e->obj), "a") == 0)
+    {
+      ck_assert_int_eq (store_remove (s, pk, "default", "b", NULL, err), 0);
+      ck_assert_int_eq (store_apply (s,
+                                     obj ("apiVersion: v1\nkind: Pod\n"
+                                          "metadata: {name: d}\nspec:\n"
+                                          "  containers: [{name: c, image: "
+                                          "a}]\n"),
+                                     "api", STORE_UPSERT, NULL, &res, NULL,
+                                     err),
+                        0);
+    }
+  if (strcmp (object_name (e->obj), "c") == 0)
+    return berth_error_make (err, EIO, "boom");
+  return 0;
+}
+
+/* status_extra decorates what is read without changing the stored status,
+ * a status change does not count as an object change, and
+ * store_each_of_kind walks a snapshot. */
+START_TEST (test_status_extra_and_each)
+{
+  struct store s;
+  struct store_entry *e = NULL;
+  enum store_result res;
+  berth_error_t err = NULL;
+  struct node *st, *enc;
+  int extra = 0, calls = 0;
+  uint64_t changed;
+  const char *names[] = { "a", "b", "c" };
+
+  store_init (&s);
+  for (size_t i = 0; i < 3; i++)
+    {
+      cleanup_free char *y = NULL;
+      ck_assert_int_ge (asprintf (&y,
+                                  "apiVersion: v1\nkind: Pod\nmetadata: "
+                                  "{name: %s, namespace: default}\nspec:\n"
+                                  "  containers: [{name: c, image: a}]\n",
+                                  names[i]),
+                        0);
+      ck_assert_int_eq (
+          store_apply (&s, obj (y), "api", STORE_UPSERT, NULL, &res, &e, &err),
+          0);
+    }
+  changed = s.objects_changed;
+  ck_assert_uint_eq (changed, 3);
+  st = node_new_map ();
+  node_map_set_str (st, "phase", "Running");
+  node_map_set (st, "berth", node_new_map ());
+  ck_assert_int_eq (store_set_status (&s, e, st, &err), 0);
+  ck_assert_uint_eq (s.objects_changed, changed);
+  s.status_extra = extra_cb;
+  s.status_extra_data = &extra;
+  enc = store_entry_encode (e);
+  ck_assert_uint_eq (k8s_get (enc, "status.berth")->len, 0);
+  node_unref (enc);
+  extra = 7;
+  enc = store_entry_encode (e);
+  ck_assert_str_eq (k8s_get_str (enc, "status.phase"), "Running");
+  ck_assert_str_eq (k8s_get (enc, "status.berth.n")->text, "7");
+  node_unref (enc);
+  ck_assert_ptr_null (node_map_get (node_map_get (e->status, "berth"), "n"));
+
+  /* a, (b removed by a's call), c fails: d (new) is not walked */
+  ck_assert_int_eq (store_each_of_kind (&s, kind_lookup ("Pod"), "pod", each_cb,
+                                        &calls, &err),
+                    -EIO);
+  ck_assert_int_eq (calls, 2);
+  ck_assert_str_eq (berth_error_msg (&err), "pod c: boom");
+  berth_error_release (&err);
+  ck_assert_uint_eq (s.objects_changed, changed + 2);
+  store_free (&s);
+}
+END_TEST
+
+static struct node *
 call (struct store *s, const char *method, const char *path, const char *body,
       int want)
 {
@@ -346,6 +443,7 @@ main (void)
   tcase_add_test (tc, test_static_pod_replaced);
   tcase_add_test (tc, test_event_dedup);
   tcase_add_test (tc, test_api_status_bodies);
+  tcase_add_test (tc, test_status_extra_and_each);
   suite_add_tcase (s, tc);
   sr = srunner_create (s);
   srunner_run_all (sr, CK_ENV);
