@@ -737,31 +737,33 @@ collect_orphans (struct store *s, berth_error_t *err)
   return 0;
 }
 
+/* One sync round's arguments, for store_each_of_kind. */
+struct cronjob_sync_round
+{
+  struct cronjob_controller *cc;
+  int64_t now_ms;
+  int64_t *next_ms;
+};
+
+static int
+sync_entry (struct store *s, struct store_entry *ce, void *data,
+            berth_error_t *err)
+{
+  struct cronjob_sync_round *r = data;
+  return sync_cronjob (r->cc, s, ce, r->now_ms, r->next_ms, err);
+}
+
 static int
 cronjob_controller_sync (struct controller *c, struct store *s, int64_t now_ms,
                          int64_t *next_ms, berth_error_t *err)
 {
-  struct cronjob_controller *cc = (struct cronjob_controller *)c;
-  const struct kind_info *ck = kind_lookup ("CronJob");
-  cleanup_free char **keys = xcalloc (2 * s->len + 2, sizeof (char *));
-  size_t n = 0;
-  int ret = 0;
+  struct cronjob_sync_round r
+      = { (struct cronjob_controller *)c, now_ms, next_ms };
+  int ret;
   *next_ms = -1;
   /* the CronJobs of this round (syncing one creates and deletes Jobs) */
-  for (size_t i = 0; i < s->len; i++)
-    if (s->items[i]->obj->info == ck)
-      {
-        keys[n++] = xstrdup (object_namespace (s->items[i]->obj));
-        keys[n++] = xstrdup (object_name (s->items[i]->obj));
-      }
-  for (size_t i = 0; i < n; i += 2)
-    {
-      struct store_entry *ce = store_get (s, ck, keys[i], keys[i + 1]);
-      if (ret == 0 && ce && sync_cronjob (cc, s, ce, now_ms, next_ms, err) < 0)
-        ret = berth_error_wrap (err, "cronjob %s", keys[i + 1]);
-    }
-  for (size_t i = 0; i < n; i++)
-    free (keys[i]);
+  ret = store_each_of_kind (s, kind_lookup ("CronJob"), "cronjob", sync_entry,
+                            &r, err);
   if (ret < 0)
     return ret;
   while ((ret = collect_orphans (s, err)) > 0)

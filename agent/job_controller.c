@@ -1094,32 +1094,32 @@ sync_one (struct job_controller *jc, struct store *s, struct store_entry *je,
   return sync_job (jc, s, je, now_ms, next_ms, err);
 }
 
+/* One sync round's arguments, for store_each_of_kind. */
+struct job_sync_round
+{
+  struct job_controller *jc;
+  int64_t now_ms;
+  int64_t *next_ms;
+};
+
+static int
+sync_entry (struct store *s, struct store_entry *je, void *data,
+            berth_error_t *err)
+{
+  struct job_sync_round *r = data;
+  return sync_one (r->jc, s, je, r->now_ms, r->next_ms, err);
+}
+
 static int
 job_controller_sync (struct controller *c, struct store *s, int64_t now_ms,
                      int64_t *next_ms, berth_error_t *err)
 {
-  struct job_controller *jc = (struct job_controller *)c;
-  const struct kind_info *jk = kind_lookup ("Job");
-  cleanup_free char **keys = xcalloc (2 * s->len + 2, sizeof (char *));
-  size_t n = 0;
-  int ret = 0;
+  struct job_sync_round r = { (struct job_controller *)c, now_ms, next_ms };
+  int ret;
   *next_ms = -1;
   /* the Jobs of this round (syncing one creates and deletes pods, and the
    * ttl-after-finished part deletes the Job) */
-  for (size_t i = 0; i < s->len; i++)
-    if (s->items[i]->obj->info == jk)
-      {
-        keys[n++] = xstrdup (object_namespace (s->items[i]->obj));
-        keys[n++] = xstrdup (object_name (s->items[i]->obj));
-      }
-  for (size_t i = 0; i < n; i += 2)
-    {
-      struct store_entry *je = store_get (s, jk, keys[i], keys[i + 1]);
-      if (ret == 0 && je && sync_one (jc, s, je, now_ms, next_ms, err) < 0)
-        ret = berth_error_wrap (err, "job %s", keys[i + 1]);
-    }
-  for (size_t i = 0; i < n; i++)
-    free (keys[i]);
+  ret = store_each_of_kind (s, kind_lookup ("Job"), "job", sync_entry, &r, err);
   if (ret < 0)
     return ret;
   while ((ret = collect_orphans (s, err)) > 0)
