@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <nftables/libnftables.h>
 #include <openssl/evp.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,25 +87,90 @@ cmp_port (const void *a, const void *b)
   return c;
 }
 
-/* The element lists, filled while the chains are written. */
-struct elems
+/* ---- the desired state: chains and map elements ---- */
+
+enum
 {
-  FILE *cluster_ips, *service_ips, *nodeports, *noep_services, *noep_nodeports;
-  char *bufs[5];
-  size_t lens[5];
+  E_CLUSTER_IPS,
+  E_SERVICE_IPS,
+  E_NODEPORTS,
+  E_NOEP_SERVICES,
+  E_NOEP_NODEPORTS,
+  E_COUNT
 };
 
-static void elem (FILE *f, const char *fmt, ...)
-    __attribute__ ((format (printf, 2, 3)));
+static const char *const map_names[E_COUNT]
+    = { "cluster-ips", "service-ips", "service-nodeports",
+        "no-endpoint-services", "no-endpoint-nodeports" };
+
+struct nft_chain
+{
+  char *name;
+  char *rules; /* one rule a line, each ending in '\n' */
+};
+
+struct nft_elem
+{
+  char *key;
+  char *verdict; /* NULL in a set */
+};
+
+struct nft_service_state
+{
+  struct nft_chain *chains; /* in the order they are written */
+  size_t nchains;
+  struct nft_elem *elems[E_COUNT];
+  size_t nelems[E_COUNT];
+};
+
+static char *xvasprintf_ (const char *fmt, va_list ap)
+    __attribute__ ((format (printf, 1, 0)));
+static char *
+xvasprintf_ (const char *fmt, va_list ap)
+{
+  char *s = NULL;
+  if (vasprintf (&s, fmt, ap) < 0)
+    abort ();
+  return s;
+}
+
+static void add_chain (struct nft_service_state *st, char *name,
+                       const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
+/* Takes NAME. */
 static void
-elem (FILE *f, const char *fmt, ...)
+add_chain (struct nft_service_state *st, char *name, const char *fmt, ...)
 {
   va_list ap;
-  if (ftell (f) > 0)
-    fputs (", ", f);
+  st->chains = reallocarray (st->chains, st->nchains + 1, sizeof (*st->chains));
+  if (st->chains == NULL)
+    abort ();
   va_start (ap, fmt);
-  vfprintf (f, fmt, ap);
+  st->chains[st->nchains].rules = xvasprintf_ (fmt, ap);
   va_end (ap);
+  st->chains[st->nchains++].name = name;
+}
+
+static void add_elem (struct nft_service_state *st, int map,
+                      const char *verdict, const char *fmt, ...)
+    __attribute__ ((format (printf, 4, 5)));
+static void
+add_elem (struct nft_service_state *st, int map, const char *verdict,
+          const char *fmt, ...)
+{
+  va_list ap;
+  struct nft_elem *e;
+  st->elems[map]
+      = reallocarray (st->elems[map], st->nelems[map] + 1, sizeof (*e));
+  if (st->elems[map] == NULL)
+    abort ();
+  e = &st->elems[map][st->nelems[map]++];
+  va_start (ap, fmt);
+  e->key = xvasprintf_ (fmt, ap);
+  va_end (ap);
+  e->verdict = verdict ? strdup (verdict) : NULL;
+  if (verdict && e->verdict == NULL)
+    abort ();
 }
 
 /* Is the same key already in the list?  Keys are unique in a map; the
@@ -115,10 +181,9 @@ static bool
 seen_key (char ***keys, size_t *n, const char *fmt, ...)
 {
   va_list ap;
-  char *k = NULL;
+  char *k;
   va_start (ap, fmt);
-  if (vasprintf (&k, fmt, ap) < 0)
-    abort ();
+  k = xvasprintf_ (fmt, ap);
   va_end (ap);
   for (size_t i = 0; i < *n; i++)
     if (strcmp ((*keys)[i], k) == 0)
@@ -133,36 +198,56 @@ seen_key (char ***keys, size_t *n, const char *fmt, ...)
   return false;
 }
 
-static void
-write_endpoints (FILE *f, const struct nft_service_config *c,
-                 const struct nft_service_port *p, const char *proto,
-                 const char *svc_chain, char **ep_chains, size_t neps)
+static char *
+prefixed (const char *prefix, const char *base)
 {
-  /* the service chain: masquerade what comes from outside the cluster,
-   * then pick an endpoint at random */
-  fprintf (f, "\tchain service-%s {\n", svc_chain);
-  if (c->cluster_cidr)
-    fprintf (f,
-             "\t\tip daddr %s %s dport %lld ip saddr != %s jump "
-             "mark-for-masquerade\n",
-             p->cluster_ip, proto, (long long)p->port, c->cluster_cidr);
-  fprintf (f, "\t\tnumgen random mod %zu vmap { ", neps);
-  for (size_t i = 0; i < neps; i++)
-    fprintf (f, "%s%zu : goto endpoint-%s", i ? ", " : "", i, ep_chains[i]);
-  fputs (" }\n\t}\n", f);
-  if (p->node_port > 0)
-    fprintf (f,
-             "\tchain external-%s {\n\t\tjump mark-for-masquerade\n"
-             "\t\tgoto service-%s\n\t}\n",
-             svc_chain, svc_chain);
+  char *s = NULL;
+  if (asprintf (&s, "%s-%s", prefix, base) < 0)
+    abort ();
+  return s;
 }
 
-/* One service port: its chains into F, its keys into E. */
+/* The service chain: masquerade what comes from outside the cluster,
+ * then pick an endpoint at random; the NodePort's external chain. */
 static void
-write_port (FILE *f, struct elems *e, const struct nft_service_config *c,
-            const struct nft_service_port *p, char ***keys, size_t *nkeys)
+add_service_chains (struct nft_service_state *st,
+                    const struct nft_service_config *c,
+                    const struct nft_service_port *p, const char *proto,
+                    const char *svc_chain, char **ep_chains, size_t neps)
+{
+  cleanup_free char *masq = NULL;
+  char *vmap = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream (&vmap, &len);
+
+  if (f == NULL)
+    abort ();
+  if (c->cluster_cidr
+      && asprintf (&masq,
+                   "ip daddr %s %s dport %lld ip saddr != %s jump "
+                   "mark-for-masquerade\n",
+                   p->cluster_ip, proto, (long long)p->port, c->cluster_cidr)
+             < 0)
+    abort ();
+  for (size_t i = 0; i < neps; i++)
+    fprintf (f, "%s%zu : goto endpoint-%s", i ? ", " : "", i, ep_chains[i]);
+  fclose (f);
+  add_chain (st, prefixed ("service", svc_chain),
+             "%snumgen random mod %zu vmap { %s }\n", masq ? masq : "", neps,
+             vmap);
+  free (vmap);
+  if (p->node_port > 0)
+    add_chain (st, prefixed ("external", svc_chain),
+               "jump mark-for-masquerade\ngoto service-%s\n", svc_chain);
+}
+
+/* One service port: its chains and its map elements. */
+static void
+add_port (struct nft_service_state *st, const struct nft_service_config *c,
+          const struct nft_service_port *p, char ***keys, size_t *nkeys)
 {
   cleanup_free char *svc_chain = nft_service_chain_base (p, NULL);
+  cleanup_free char *verdict = NULL;
   char **ep_chains = xcalloc_ (p->neps, sizeof (char *));
   size_t neps = 0;
   char proto[8];
@@ -172,7 +257,7 @@ write_port (FILE *f, struct elems *e, const struct nft_service_config *c,
                 (long long)p->port))
     goto out;
   if (!seen_key (keys, nkeys, "%s", p->cluster_ip))
-    elem (e->cluster_ips, "%s", p->cluster_ip);
+    add_elem (st, E_CLUSTER_IPS, NULL, "%s", p->cluster_ip);
   for (size_t i = 0; i < p->neps; i++)
     {
       const struct nft_endpoint *ep = &p->eps[i];
@@ -182,36 +267,88 @@ write_port (FILE *f, struct elems *e, const struct nft_service_config *c,
       if (dup)
         continue;
       ep_chains[neps] = nft_service_chain_base (p, ep);
-      fprintf (f,
-               "\tchain endpoint-%s {\n\t\tip saddr %s jump "
-               "mark-for-masquerade\n\t\tmeta l4proto %s dnat to %s:%lld\n"
-               "\t}\n",
-               ep_chains[neps], ep->ip, proto, ep->ip, (long long)ep->port);
+      add_chain (st, prefixed ("endpoint", ep_chains[neps]),
+                 "ip saddr %s jump mark-for-masquerade\nmeta l4proto %s dnat "
+                 "to %s:%lld\n",
+                 ep->ip, proto, ep->ip, (long long)ep->port);
       neps++;
     }
   if (neps > 0)
     {
-      write_endpoints (f, c, p, proto, svc_chain, ep_chains, neps);
-      elem (e->service_ips, "%s . %s . %lld : goto service-%s", p->cluster_ip,
-            proto, (long long)p->port, svc_chain);
+      add_service_chains (st, c, p, proto, svc_chain, ep_chains, neps);
+      verdict = prefixed ("goto service", svc_chain);
+      add_elem (st, E_SERVICE_IPS, verdict, "%s . %s . %lld", p->cluster_ip,
+                proto, (long long)p->port);
     }
   else
-    elem (e->noep_services, "%s . %s . %lld : goto reject-chain", p->cluster_ip,
-          proto, (long long)p->port);
+    add_elem (st, E_NOEP_SERVICES, "goto reject-chain", "%s . %s . %lld",
+              p->cluster_ip, proto, (long long)p->port);
   if (p->node_port > 0
       && !seen_key (keys, nkeys, "%s . %lld", proto, (long long)p->node_port))
     {
+      free (verdict);
+      verdict = prefixed ("goto external", svc_chain);
       if (neps > 0)
-        elem (e->nodeports, "%s . %lld : goto external-%s", proto,
-              (long long)p->node_port, svc_chain);
+        add_elem (st, E_NODEPORTS, verdict, "%s . %lld", proto,
+                  (long long)p->node_port);
       else
-        elem (e->noep_nodeports, "%s . %lld : goto reject-chain", proto,
-              (long long)p->node_port);
+        add_elem (st, E_NOEP_NODEPORTS, "goto reject-chain", "%s . %lld", proto,
+                  (long long)p->node_port);
     }
 out:
   for (size_t i = 0; i < neps; i++)
     free (ep_chains[i]);
   free (ep_chains);
+}
+
+struct nft_service_state *
+nft_service_state_new (const struct nft_service_config *c,
+                       const struct nft_service_port *ports, size_t n)
+{
+  const struct nft_service_port **sorted = xcalloc_ (n, sizeof (*sorted));
+  struct nft_service_state *st = xcalloc_ (1, sizeof (*st));
+  char **keys = NULL;
+  size_t nkeys = 0;
+
+  for (size_t i = 0; i < n; i++)
+    sorted[i] = &ports[i];
+  qsort (sorted, n, sizeof (*sorted), cmp_port);
+  for (size_t i = 0; i < n; i++)
+    add_port (st, c, sorted[i], &keys, &nkeys);
+  for (size_t i = 0; i < nkeys; i++)
+    free (keys[i]);
+  free (keys);
+  free (sorted);
+  return st;
+}
+
+void
+nft_service_state_free (struct nft_service_state *st)
+{
+  if (st == NULL)
+    return;
+  for (size_t i = 0; i < st->nchains; i++)
+    {
+      free (st->chains[i].name);
+      free (st->chains[i].rules);
+    }
+  free (st->chains);
+  for (int m = 0; m < E_COUNT; m++)
+    {
+      for (size_t i = 0; i < st->nelems[m]; i++)
+        {
+          free (st->elems[m][i].key);
+          free (st->elems[m][i].verdict);
+        }
+      free (st->elems[m]);
+    }
+  free (st);
+}
+
+size_t
+nft_service_state_chains (const struct nft_service_state *st)
+{
+  return st ? st->nchains : 0;
 }
 
 static const char head_sets[]
@@ -275,54 +412,254 @@ static const char tail_chains[]
       "\t\tjump masquerading\n\t}\n"
       "}\n";
 
-char *
-nft_service_ruleset (const struct nft_service_config *c,
-                     const struct nft_service_port *ports, size_t n)
+/* A chain's rules, one a line, each prefixed with PREFIX. */
+static void
+put_rules (FILE *f, const char *prefix, const char *rules)
 {
-  const struct nft_service_port **sorted = xcalloc_ (n, sizeof (*sorted));
-  static const char *const names[5]
-      = { "cluster-ips", "service-ips", "service-nodeports",
-          "no-endpoint-services", "no-endpoint-nodeports" };
-  struct elems e = { 0 };
-  FILE **fs[5] = { &e.cluster_ips, &e.service_ips, &e.nodeports,
-                   &e.noep_services, &e.noep_nodeports };
-  char *text = NULL, **keys = NULL, drop[128] = "";
-  size_t len = 0, nkeys = 0;
+  for (const char *l = rules; *l;)
+    {
+      const char *nl = strchr (l, '\n');
+      size_t len = nl ? (size_t)(nl - l) : strlen (l);
+      fprintf (f, "%s%.*s\n", prefix, (int)len, l);
+      l += len + (nl ? 1 : 0);
+    }
+}
+
+static void
+put_elems (FILE *f, const struct nft_elem *e, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    fprintf (f, "%s%s%s%s", i ? ", " : "", e[i].key, e[i].verdict ? " : " : "",
+             e[i].verdict ? e[i].verdict : "");
+}
+
+char *
+nft_service_state_full (const struct nft_service_config *c,
+                        const struct nft_service_state *st)
+{
+  char *text = NULL, drop[128] = "";
+  size_t len = 0;
   FILE *f = open_memstream (&text, &len);
 
-  for (int i = 0; i < 5; i++)
-    if ((*fs[i] = open_memstream (&e.bufs[i], &e.lens[i])) == NULL)
-      abort ();
   if (f == NULL)
     abort ();
-  for (size_t i = 0; i < n; i++)
-    sorted[i] = &ports[i];
-  qsort (sorted, n, sizeof (*sorted), cmp_port);
   fprintf (f, "add table ip %s\ndelete table ip %s\ntable ip %s {\n", c->table,
            c->table, c->table);
   fputs ("\tcomment \"rules for berth Services\"\n", f);
   fprintf (f, head_sets, c->masq_mark, c->masq_mark, c->masq_mark);
-  for (size_t i = 0; i < n; i++)
-    write_port (f, &e, c, sorted[i], &keys, &nkeys);
+  for (size_t i = 0; i < st->nchains; i++)
+    {
+      fprintf (f, "\tchain %s {\n", st->chains[i].name);
+      put_rules (f, "\t\t", st->chains[i].rules);
+      fputs ("\t}\n", f);
+    }
   if (c->service_cidr)
     snprintf (drop, sizeof (drop),
               "\t\tip daddr %s drop comment \"Drop traffic to unallocated "
               "ClusterIPs\"\n",
               c->service_cidr);
   fprintf (f, tail_chains, drop);
-  for (int i = 0; i < 5; i++)
+  for (int m = 0; m < E_COUNT; m++)
+    if (st->nelems[m])
+      {
+        fprintf (f, "add element ip %s %s { ", c->table, map_names[m]);
+        put_elems (f, st->elems[m], st->nelems[m]);
+        fputs (" }\n", f);
+      }
+  fclose (f);
+  return text;
+}
+
+char *
+nft_service_ruleset (const struct nft_service_config *c,
+                     const struct nft_service_port *ports, size_t n)
+{
+  struct nft_service_state *st = nft_service_state_new (c, ports, n);
+  char *text = nft_service_state_full (c, st);
+  nft_service_state_free (st);
+  return text;
+}
+
+/* ---- partial updates: what changed between two states ---- */
+
+static int
+cmp_chain_name (const void *a, const void *b)
+{
+  return strcmp ((*(const struct nft_chain *const *)a)->name,
+                 (*(const struct nft_chain *const *)b)->name);
+}
+
+static int
+cmp_elem_key (const void *a, const void *b)
+{
+  return strcmp ((*(const struct nft_elem *const *)a)->key,
+                 (*(const struct nft_elem *const *)b)->key);
+}
+
+/* Pointers to ARR's N items of SIZE bytes, sorted with CMP. */
+static const void **
+sorted_refs (const void *arr, size_t n, size_t size,
+             int (*cmp) (const void *, const void *))
+{
+  const void **v = xcalloc_ (n, sizeof (*v));
+  for (size_t i = 0; i < n; i++)
+    v[i] = (const char *)arr + i * size;
+  qsort (v, n, sizeof (*v), cmp);
+  return v;
+}
+
+/* The chain changes, into the three streams of the transaction: chains
+ * to add (ADD: "add chain", RULES: their rules and the refilled ones),
+ * chains to remove (DEL: flushed, then deleted, after the elements). */
+static bool
+diff_chains (const char *t, const struct nft_service_state *a,
+             const struct nft_service_state *b, FILE *add, FILE *rules,
+             FILE *flush_gone, FILE *del)
+{
+  const struct nft_chain **x = (const struct nft_chain **)sorted_refs (
+      a->chains, a->nchains, sizeof (*a->chains), cmp_chain_name);
+  const struct nft_chain **y = (const struct nft_chain **)sorted_refs (
+      b->chains, b->nchains, sizeof (*b->chains), cmp_chain_name);
+  size_t i = 0, j = 0;
+  bool any = false;
+  char prefix[512];
+
+  while (i < a->nchains || j < b->nchains)
     {
-      fclose (*fs[i]);
-      if (e.lens[i])
-        fprintf (f, "add element ip %s %s { %s }\n", c->table, names[i],
-                 e.bufs[i]);
-      free (e.bufs[i]);
+      int c = i == a->nchains   ? 1
+              : j == b->nchains ? -1
+                                : strcmp (x[i]->name, y[j]->name);
+      if (c < 0)
+        {
+          fprintf (flush_gone, "flush chain ip %s %s\n", t, x[i]->name);
+          fprintf (del, "delete chain ip %s %s\n", t, x[i++]->name);
+          any = true;
+          continue;
+        }
+      if (c > 0)
+        fprintf (add, "add chain ip %s %s\n", t, y[j]->name);
+      else if (strcmp (x[i]->rules, y[j]->rules) != 0)
+        fprintf (rules, "flush chain ip %s %s\n", t, y[j]->name);
+      else
+        {
+          i++, j++;
+          continue;
+        }
+      snprintf (prefix, sizeof (prefix), "add rule ip %s %s ", t, y[j]->name);
+      put_rules (rules, prefix, y[j]->rules);
+      any = true;
+      i += c == 0;
+      j++;
+    }
+  free (x);
+  free (y);
+  return any;
+}
+
+/* The element changes of map M: deletions (a changed verdict is a
+ * deletion and an addition) and additions. */
+static bool
+diff_elems (int m, const struct nft_service_state *a,
+            const struct nft_service_state *b, FILE *del, FILE *add)
+{
+  const struct nft_elem **x = (const struct nft_elem **)sorted_refs (
+      a->elems[m], a->nelems[m], sizeof (**a->elems), cmp_elem_key);
+  const struct nft_elem **y = (const struct nft_elem **)sorted_refs (
+      b->elems[m], b->nelems[m], sizeof (**b->elems), cmp_elem_key);
+  size_t i = 0, j = 0, ndel = 0, nadd = 0;
+
+  while (i < a->nelems[m] || j < b->nelems[m])
+    {
+      int c = i == a->nelems[m]   ? 1
+              : j == b->nelems[m] ? -1
+                                  : strcmp (x[i]->key, y[j]->key);
+      bool changed
+          = c == 0 && strcmp (x[i]->verdict ?: "", y[j]->verdict ?: "") != 0;
+      if (c < 0 || changed)
+        fprintf (del, "%s%s", ndel++ ? ", " : "", x[i]->key);
+      if (c > 0 || changed)
+        {
+          fprintf (add, "%s", nadd++ ? ", " : "");
+          put_elems (add, y[j], 1);
+        }
+      i += c <= 0;
+      j += c >= 0;
+    }
+  free (x);
+  free (y);
+  return ndel + nadd > 0;
+}
+
+struct stream
+{
+  FILE *f;
+  char *buf;
+  size_t len;
+};
+
+static void
+stream_open (struct stream *s)
+{
+  s->buf = NULL;
+  s->len = 0;
+  s->f = open_memstream (&s->buf, &s->len);
+  if (s->f == NULL)
+    abort ();
+}
+
+/* Append the map's element changes to DEL and ADD as whole commands. */
+static bool
+diff_map (const char *t, int m, const struct nft_service_state *a,
+          const struct nft_service_state *b, FILE *del, FILE *add)
+{
+  struct stream d, n;
+  bool any;
+  stream_open (&d);
+  stream_open (&n);
+  any = diff_elems (m, a, b, d.f, n.f);
+  fclose (d.f);
+  fclose (n.f);
+  if (d.len)
+    fprintf (del, "delete element ip %s %s { %s }\n", t, map_names[m], d.buf);
+  if (n.len)
+    fprintf (add, "add element ip %s %s { %s }\n", t, map_names[m], n.buf);
+  free (d.buf);
+  free (n.buf);
+  return any;
+}
+
+char *
+nft_service_state_diff (const char *table, const struct nft_service_state *a,
+                        const struct nft_service_state *b)
+{
+  /* new chains, rules (new and refilled chains), element deletions,
+   * element additions, flushes of removed chains, their deletions */
+  struct stream s[6];
+  char *text = NULL;
+  size_t len = 0;
+  bool any;
+  FILE *f;
+
+  for (int i = 0; i < 6; i++)
+    stream_open (&s[i]);
+  any = diff_chains (table, a, b, s[0].f, s[1].f, s[4].f, s[5].f);
+  for (int m = 0; m < E_COUNT; m++)
+    any |= diff_map (table, m, a, b, s[2].f, s[3].f);
+  f = open_memstream (&text, &len);
+  if (f == NULL)
+    abort ();
+  for (int i = 0; i < 6; i++)
+    {
+      fclose (s[i].f);
+      fwrite (s[i].buf, 1, s[i].len, f);
+      free (s[i].buf);
     }
   fclose (f);
-  for (size_t i = 0; i < nkeys; i++)
-    free (keys[i]);
-  free (keys);
-  free (sorted);
+  if (!any)
+    {
+      free (text);
+      return NULL;
+    }
   return text;
 }
 
@@ -360,20 +697,40 @@ run (struct nft_service *n, const char *text, berth_error_t *err)
   return 0;
 }
 
+/* The whole table: at first, after a failure, and every
+ * NFT_SERVICE_FULL_SYNC_MS; otherwise what changed. */
 int
-nft_service_apply (struct nft_service *n, const char *text, bool *changed,
-                   berth_error_t *err)
+nft_service_sync (struct nft_service *n, const struct nft_service_config *c,
+                  struct nft_service_state *st, int64_t now_ms,
+                  struct nft_service_result *res, berth_error_t *err)
 {
-  *changed = false;
-  if (n->applied && strcmp (n->applied, text) == 0)
-    return 0;
+  bool full = n->applied == NULL || n->need_full
+              || now_ms - n->full_ms >= NFT_SERVICE_FULL_SYNC_MS;
+  cleanup_free char *text
+      = full ? nft_service_state_full (c, st)
+             : nft_service_state_diff (c->table, n->applied, st);
+
+  memset (res, 0, sizeof (*res));
+  if (text == NULL)
+    {
+      nft_service_state_free (st);
+      return 0;
+    }
+  /* until this commits, the kernel's table is not known */
+  n->need_full = true;
   if (run (n, text, err) < 0)
-    return berth_error_wrap (err, "update table ip %s", n->table);
-  free (n->applied);
-  n->applied = strdup (text);
-  if (n->applied == NULL)
-    abort ();
-  *changed = true;
+    {
+      nft_service_state_free (st);
+      return berth_error_wrap (err, "%s table ip %s",
+                               full ? "replace" : "update", n->table);
+    }
+  nft_service_state_free (n->applied);
+  n->applied = st;
+  n->need_full = false;
+  if (full)
+    n->full_ms = now_ms;
+  res->changed = true;
+  res->full = full;
   return 0;
 }
 
@@ -387,7 +744,7 @@ nft_service_delete (struct nft_service *n, berth_error_t *err)
                 n->table)
       < 0)
     abort ();
-  free (n->applied);
+  nft_service_state_free (n->applied);
   n->applied = NULL;
   if (run (n, cmd, err) < 0)
     return berth_error_wrap (err, "delete table ip %s", n->table);
@@ -400,6 +757,6 @@ nft_service_close (struct nft_service *n)
   if (n->ctx)
     nft_ctx_free (n->ctx);
   free (n->table);
-  free (n->applied);
+  nft_service_state_free (n->applied);
   memset (n, 0, sizeof (*n));
 }

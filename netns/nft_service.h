@@ -23,9 +23,16 @@
  *   nat-postrouting              -> masquerading: masquerade fully-random
  *                                   what carries mark 0x4000
  *
- * The ruleset is generated as nft(8) text (a pure function, unit-tested)
- * and loaded through libnftables in one transaction that replaces the
- * whole table (add, delete, define: atomic for the packets in flight).
+ * The desired state (chains with their rules, map elements) is computed
+ * from the service ports and written as nft(8) text (pure functions,
+ * unit-tested), loaded through libnftables in one transaction (atomic for
+ * the packets in flight).  As kube-proxy's partial syncs, a transaction
+ * touches only what changed since the last one: new chains, chains whose
+ * rules changed (flushed and refilled), removed chains, added and removed
+ * map elements; an endpoint change of one Service is a few commands,
+ * whatever the number of Services.  The whole table is replaced at first,
+ * after a failed transaction and every NFT_SERVICE_FULL_SYNC_MS (kube-proxy
+ * does a full sync every hour too).
  * This module knows nothing of the store: its input is the list of
  * service ports with the endpoints chosen for them. */
 #ifndef BERTH_NFT_SERVICE_H
@@ -71,8 +78,26 @@ struct nft_service_config
   uint32_t masq_mark;
 };
 
-/* The whole table as nft(8) text (malloc'ed): the transaction that
- * replaces it. */
+/* The chains and map elements for N service ports. */
+struct nft_service_state;
+struct nft_service_state *
+nft_service_state_new (const struct nft_service_config *c,
+                       const struct nft_service_port *ports, size_t n);
+void nft_service_state_free (struct nft_service_state *st);
+size_t nft_service_state_chains (const struct nft_service_state *st);
+
+/* The transaction that replaces the whole table with ST (malloc'ed). */
+char *nft_service_state_full (const struct nft_service_config *c,
+                              const struct nft_service_state *st);
+/* The transaction from A to B in TABLE (malloc'ed), NULL when nothing
+ * changed: new chains are added before any rule refers to them; elements
+ * are deleted before the chains they point to; removed chains are flushed,
+ * then deleted. */
+char *nft_service_state_diff (const char *table,
+                              const struct nft_service_state *a,
+                              const struct nft_service_state *b);
+
+/* nft_service_state_full of the ports' state. */
 char *nft_service_ruleset (const struct nft_service_config *c,
                            const struct nft_service_port *ports, size_t n);
 
@@ -81,19 +106,32 @@ char *nft_service_ruleset (const struct nft_service_config *c,
 char *nft_service_chain_base (const struct nft_service_port *p,
                               const struct nft_endpoint *ep);
 
+#define NFT_SERVICE_FULL_SYNC_MS (3600 * 1000)
+
 struct nft_ctx;
 struct nft_service
 {
   struct nft_ctx *ctx;
   char *table;
-  char *applied; /* the text of the last committed transaction */
+  struct nft_service_state *applied; /* the last committed state */
+  int64_t full_ms;                   /* when the last full one was */
+  bool need_full;
+};
+
+struct nft_service_result
+{
+  bool changed; /* a transaction was committed */
+  bool full;    /* ... and it replaced the whole table */
 };
 
 int nft_service_open (struct nft_service *n, const char *table,
                       berth_error_t *err);
-/* Commit TEXT unless it is what was committed last (*CHANGED false). */
-int nft_service_apply (struct nft_service *n, const char *text, bool *changed,
-                       berth_error_t *err);
+/* Make the table ST (taken, also on failure): nothing when it is what was
+ * committed last, else a partial transaction, or a full one (see above).
+ * NOW_MS: a monotonic clock. */
+int nft_service_sync (struct nft_service *n, const struct nft_service_config *c,
+                      struct nft_service_state *st, int64_t now_ms,
+                      struct nft_service_result *res, berth_error_t *err);
 /* Delete the table (no error when it does not exist). */
 int nft_service_delete (struct nft_service *n, berth_error_t *err);
 void nft_service_close (struct nft_service *n);

@@ -1,7 +1,8 @@
 /* test_nft_service.c - the nftables ruleset of Services, as text: kube-proxy's
  * chain names (checked against the names in kube-proxy's own tests), the
  * dispatch maps, random endpoint choice, hairpin masquerade, reject for
- * Services without endpoints, and the one-transaction replacement. */
+ * Services without endpoints, the one-transaction replacement and the
+ * partial updates. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,6 +221,127 @@ START_TEST (test_ruleset_without_cluster_cidr)
 }
 END_TEST
 
+/* Partial updates: only the chains and elements that changed, in an
+ * order the kernel accepts (chains before the rules and elements that
+ * point to them; elements and rules that point to a chain before it goes). */
+static size_t
+pos (const char *text, const char *needle)
+{
+  const char *p = strstr (text, needle);
+  ck_assert_msg (p != NULL, "no \"%s\" in:\n%s", needle, text);
+  return (size_t)(p - text);
+}
+
+START_TEST (test_state_diff)
+{
+  struct nft_endpoint eps[]
+      = { { "10.88.0.11", 8080 }, { "10.88.0.12", 8080 } };
+  struct nft_service_port p = { .ns = "default",
+                                .name = "web",
+                                .port_name = "",
+                                .protocol = "TCP",
+                                .cluster_ip = "10.96.0.10",
+                                .port = 80,
+                                .node_port = 30080,
+                                .eps = eps,
+                                .neps = 2 };
+  struct nft_service_port one = p, none = p, other = p;
+  cleanup_free char *svc = nft_service_chain_base (&p, NULL);
+  cleanup_free char *e1 = nft_service_chain_base (&p, &eps[1]);
+  struct nft_service_state *a, *b, *c, *d;
+  char *t, want[512];
+
+  one.neps = 1;
+  none.neps = 0;
+  other.name = "api";
+  other.cluster_ip = "10.96.0.11";
+  other.node_port = 0;
+  a = nft_service_state_new (&cfg, &p, 1);
+  b = nft_service_state_new (&cfg, &one, 1);
+  c = nft_service_state_new (&cfg, &none, 1);
+  ck_assert_ptr_null (nft_service_state_diff ("berth", a, a));
+  ck_assert_uint_eq (nft_service_state_chains (a), 4);
+
+  /* one endpoint fewer: its chain goes, the service chain is refilled */
+  t = nft_service_state_diff ("berth", a, b);
+  ck_assert_ptr_null (strstr (t, "table ip berth {"));
+  ck_assert_ptr_null (strstr (t, "element"));
+  snprintf (want, sizeof (want),
+            "flush chain ip berth service-%s\nadd rule ip berth service-%s "
+            "ip daddr 10.96.0.10 tcp dport 80 ip saddr != 10.88.0.0/16 jump "
+            "mark-for-masquerade\nadd rule ip berth service-%s numgen random "
+            "mod 1 vmap { 0 : goto endpoint-",
+            svc, svc, svc);
+  ck_assert_uint_eq (pos (t, want), 0);
+  snprintf (want, sizeof (want),
+            "flush chain ip berth endpoint-%s\ndelete chain ip berth "
+            "endpoint-%s\n",
+            e1, e1);
+  ck_assert (pos (t, want) > pos (t, "numgen"));
+  free (t);
+
+  /* and back: the chain is added before the rule that jumps to it */
+  t = nft_service_state_diff ("berth", b, a);
+  snprintf (want, sizeof (want), "add chain ip berth endpoint-%s\n", e1);
+  ck_assert_uint_eq (pos (t, want), 0);
+  snprintf (want, sizeof (want),
+            "add rule ip berth endpoint-%s meta l4proto "
+            "tcp dnat to 10.88.0.12:8080\n",
+            e1);
+  ck_assert (pos (t, want) > 0);
+  ck_assert (pos (t, "numgen random mod 2") > 0);
+  free (t);
+
+  /* no endpoints: the keys move to the reject maps, then the chains go */
+  t = nft_service_state_diff ("berth", a, c);
+  ck_assert_uint_eq (pos (t, "delete element ip berth service-ips { 10.96.0.10 "
+                             ". tcp . 80 }\n"),
+                     0);
+  ck_assert (pos (t, "delete element ip berth service-nodeports { tcp . "
+                     "30080 }\n")
+             > 0);
+  ck_assert (pos (t, "add element ip berth no-endpoint-services { 10.96.0.10 "
+                     ". tcp . 80 : goto reject-chain }\n")
+             > pos (t, "delete element ip berth service-nodeports"));
+  ck_assert (pos (t, "add element ip berth no-endpoint-nodeports { tcp . "
+                     "30080 : goto reject-chain }\n")
+             > 0);
+  snprintf (want, sizeof (want), "flush chain ip berth external-%s\n", svc);
+  ck_assert (pos (t, want) > pos (t, "add element"));
+  snprintf (want, sizeof (want), "delete chain ip berth service-%s\n", svc);
+  ck_assert (pos (t, want) > pos (t, "flush chain ip berth service-"));
+  ck_assert_ptr_null (strstr (t, "add chain"));
+  ck_assert_ptr_null (strstr (t, "add rule"));
+  free (t);
+
+  /* another Service: its chains and elements only */
+  {
+    struct nft_service_port two[] = { p, other };
+    d = nft_service_state_new (&cfg, two, 2);
+  }
+  t = nft_service_state_diff ("berth", a, d);
+  ck_assert_ptr_null (strstr (t, "delete"));
+  ck_assert_ptr_null (strstr (t, "flush"));
+  ck_assert_ptr_null (strstr (t, "default/web/"));
+  ck_assert (pos (t, "add element ip berth cluster-ips { 10.96.0.11 }\n") > 0);
+  ck_assert (pos (t, "add element ip berth service-ips { 10.96.0.11 . tcp . "
+                     "80 : goto service-")
+             > pos (t, "add rule"));
+  free (t);
+  /* the full ruleset is the same text as nft_service_ruleset's */
+  t = nft_service_state_full (&cfg, a);
+  {
+    cleanup_free char *r = nft_service_ruleset (&cfg, &p, 1);
+    ck_assert_str_eq (t, r);
+  }
+  free (t);
+  nft_service_state_free (a);
+  nft_service_state_free (b);
+  nft_service_state_free (c);
+  nft_service_state_free (d);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -232,6 +354,7 @@ main (void)
   tcase_add_test (tc, test_ruleset_no_endpoints_rejects);
   tcase_add_test (tc, test_ruleset_stable_and_deduplicated);
   tcase_add_test (tc, test_ruleset_without_cluster_cidr);
+  tcase_add_test (tc, test_state_diff);
   suite_add_tcase (s, tc);
   sr = srunner_create (s);
   srunner_run_all (sr, CK_ENV);
