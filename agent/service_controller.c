@@ -439,27 +439,36 @@ program (struct service_controller *c, const struct routes *rt,
     .cluster_cidr = c->cluster_cidr,
     .masq_mark = NFT_SERVICE_MASQ_MARK,
   };
-  bool changed = false;
+  struct nft_service_result res;
+  struct nft_service_state *st;
   int64_t t0;
   size_t neps = 0;
 
+  st = nft_service_state_new (&cfg, rt->ports, rt->n);
   free (c->ruleset);
-  c->ruleset = nft_service_ruleset (&cfg, rt->ports, rt->n);
+  c->ruleset = nft_service_state_full (&cfg, st);
   for (size_t i = 0; i < rt->n; i++)
     neps += rt->ports[i].neps;
   c->stats.routed_ports = rt->n;
   c->stats.routed_endpoints = neps;
   if (!c->opt.routing || c->nft_failed)
-    return 0;
+    {
+      nft_service_state_free (st);
+      return 0;
+    }
   if (!c->nft_open)
     {
       if (nft_service_open (&c->nft, c->table, err) < 0)
-        return -1;
+        {
+          nft_service_state_free (st);
+          return -1;
+        }
       c->nft_open = true;
     }
   t0 = mono_ns ();
   if (rt->n == 0)
     {
+      nft_service_state_free (st);
       /* nothing to route: no table at all (also none left by an agent
        * that was killed) */
       if ((c->table_present || !c->swept)
@@ -476,7 +485,7 @@ program (struct service_controller *c, const struct routes *rt,
       c->table_present = false;
       return 0;
     }
-  if (nft_service_apply (&c->nft, c->ruleset, &changed, err) < 0)
+  if (nft_service_sync (&c->nft, &cfg, st, t0 / 1000000, &res, err) < 0)
     {
       if (!c->table_present)
         {
@@ -490,14 +499,17 @@ program (struct service_controller *c, const struct routes *rt,
     }
   c->table_present = true;
   c->swept = true;
-  if (changed)
+  if (res.changed)
     {
       record_latency (c, t0, mono_ns ());
+      if (res.full)
+        c->stats.full_syncs++;
       if (change_time (c) > 0)
         say (c,
              "table ip %s: %zu service ports, %zu endpoints, committed "
-             "%.2f ms after the store change (transaction %.2f ms)",
-             c->table, rt->n, neps, c->stats.last_ms, c->stats.last_tx_ms);
+             "%.2f ms after the store change (%s transaction %.2f ms)",
+             c->table, rt->n, neps, c->stats.last_ms,
+             res.full ? "full" : "partial", c->stats.last_tx_ms);
     }
   return 0;
 }

@@ -12,9 +12,10 @@
  *  2. computes every Service's endpoints (endpoints.h);
  *  3. turns them into kube-proxy's choice of endpoints per service port
  *     (the ready ones, else the serving and terminating ones) and the
- *     nftables ruleset (nft_service.h), committed in one transaction when
- *     its text changed.  The table exists while there are Services to
- *     route and is deleted when the controller is freed.
+ *     nftables state (nft_service.h), committed in one transaction when
+ *     it changed: only what changed (kube-proxy's partial sync), the whole
+ *     table at first, after a failure and every hour.  The table exists while
+ * there are Services to route and is deleted when the controller is freed.
  *
  * Readiness propagation is measured: from the first store change of the
  * agent's sync round (*CHANGE_NS, CLOCK_MONOTONIC) to the end of the
@@ -51,10 +52,11 @@ struct service_controller_options
 
 struct service_controller_stats
 {
-  uint64_t commits;  /* transactions committed */
-  uint64_t measured; /* of which with a store change time */
-  double last_ms;    /* store change -> commit of the last one */
-  double last_tx_ms; /* the transaction alone */
+  uint64_t commits;    /* transactions committed */
+  uint64_t full_syncs; /* of which replaced the whole table */
+  uint64_t measured;   /* of which with a store change time */
+  double last_ms;      /* store change -> commit of the last one */
+  double last_tx_ms;   /* the transaction alone */
   double max_ms;
   /* the last SERVICE_LATENCY_SAMPLES measured latencies, in ms */
   double samples[SERVICE_LATENCY_SAMPLES];
