@@ -791,9 +791,10 @@ result_name (enum probe_result r)
 }
 
 static void
-set_time (struct node *m, const char *key, int64_t wall_ms)
+set_time (struct node *m, const char *key, int64_t wall_ms, bool fraction)
 {
-  cleanup_free char *ts = k8s_rfc3339 (wall_ms);
+  cleanup_free char *ts
+      = fraction ? k8s_rfc3339_nano (wall_ms) : k8s_rfc3339 (wall_ms);
   node_map_set_str (m, key, ts);
 }
 
@@ -844,12 +845,12 @@ probe_record (struct worker *w, int64_t now)
       m, "result",
       result_name (w->result_set ? w->result : PROBE_RESULT_UNKNOWN));
   if (w->transition_wall > 0)
-    set_time (m, "since", w->transition_wall);
+    set_time (m, "since", w->transition_wall, true);
   if (s->last_probe != PROBE_RESULT_UNKNOWN)
     {
       struct node *lp = node_new_map ();
       node_map_set_str (lp, "result", result_name (s->last_probe));
-      set_time (lp, "time", s->last_probe_wall);
+      set_time (lp, "time", s->last_probe_wall, false);
       node_map_set (m, "lastProbe", lp);
     }
   node_map_set_int (m, "consecutive", (int64_t)s->consecutive);

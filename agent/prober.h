@@ -148,7 +148,7 @@ bool prober_termination_grace (const struct prober *p, uint64_t instance,
  *
  *   probes: {liveness|readiness|startup: {
  *     result: Success|Failure|Unknown  the published result (Ready's input)
- *     since: RFC 3339                  when the result became that
+ *     since: RFC 3339 (ms)             when the result became that
  *     lastProbe: {result, time}        the last probe with a result (snapshot)
  *     consecutive: n                   lastProbe's result n times in a row
  *     successes: n, failures: n}}      probes of every instance (snapshot)

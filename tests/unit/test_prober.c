@@ -540,7 +540,8 @@ START_TEST (test_status_record)
     }
   b = status_block (p);
   ck_assert_str_eq (rec_str (b, "readiness", "result"), "Failure");
-  ck_assert_str_eq (rec_str (b, "readiness", "since"), "1970-01-01T00:16:43Z");
+  ck_assert_str_eq (rec_str (b, "readiness", "since"),
+                    "1970-01-01T00:16:43.000000000Z");
   ck_assert_str_eq (rec_str (b, "readiness", "lastProbe.result"), "Failure");
   ck_assert_str_eq (rec_str (b, "readiness", "lastProbe.time"),
                     "1970-01-01T00:16:43Z");
