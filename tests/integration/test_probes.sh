@@ -362,6 +362,13 @@ test_probe_docs_tcp() {
 	assert_eq 0 "$(pod_val goproxy restartCount)"
 	"$BERTH_BIN" exec --root "$TEST_TMP/root" goproxy -- killall httpd
 	wait_pod goproxy ready false 60
+	# describe: the probe's configuration, then berth's record of it (the
+	# failures count over the container's restarts, the liveness kill may
+	# already have come)
+	local d nl=$'\n'
+	d=$("$BERTH_BIN" describe pod goproxy)
+	assert_match "Readiness: +tcp-socket :8080 delay=15s timeout=1s period=10s #success=1 #failure=3$nl +Result: +Failure for [0-9]+s[^$nl]*$nl +Total: +[1-9][0-9]* successes, ([3-9]|[1-9][0-9]+) failures$nl" "$d" "describe shows the failing readiness probe's failures"
+	assert_match "Liveness: +tcp-socket :8080 delay=15s timeout=1s period=10s #success=1 #failure=3$nl +Result: +[A-Z][a-z]+" "$d"
 	wait_pod_ge goproxy restartCount 1 90
 	assert_match "Unhealthy +pod/goproxy +Readiness probe failed: dial tcp [0-9.]+:8080: connect: connection refused" "$(pod_events goproxy)"
 	assert_match "Container goproxy failed liveness probe, will be restarted" "$(pod_events goproxy)"
