@@ -1,7 +1,8 @@
 /* agent_http.c - the API paths that are not stored objects: /metrics
  * (cAdvisor's container metrics and the prober's), /stats/summary (the
  * kubelet's Summary API) and a pod's container log
- * (/api/v1/namespaces/{ns}/pods/{name}/log), as the kubelet serves them.
+ * (/api/v1/namespaces/{ns}/pods/{name}/log, streamed with ?follow=true),
+ * as the kubelet serves them.
  * Plugged into api.c as its extra handler (api.h); reads the store and the
  * pod worker, changes nothing. */
 #include "agent_http.h"
@@ -15,6 +16,7 @@
 #include "codec.h"
 #include "k8s_json.h"
 #include "metrics.h"
+#include "pod_log.h"
 
 #define AGENT_HTTP_MAX_PODS 4096
 
@@ -92,64 +94,59 @@ summary (struct agent *a, char **out, size_t *len, const char **ctype)
                      200, out, len, ctype);
 }
 
-/* The text of a CRI log file: the message of each line, partial lines
- * (tag P) joined, as kubectl logs shows it; the last TAIL lines when
- * TAIL >= 0. */
-static char *
-cri_log_text (const char *path, long tail, size_t *len, int *err_no)
+/* A followed log's streamed reply. */
+struct log_reply
 {
-  cleanup_file FILE *f = fopen (path, "re");
-  char *text = NULL, *line = NULL;
-  size_t cap = 0, tlen = 0;
-  FILE *o;
-  ssize_t n;
+  struct pod_log_follow *f;
+  struct api_stream *s;
+};
 
-  if (f == NULL)
+static void
+log_reply_wake (void *ctx)
+{
+  struct log_reply *lr = ctx;
+  api_stream_wake (lr->s);
+}
+
+static ssize_t
+log_reply_read (void *ctx, char *buf, size_t max)
+{
+  struct log_reply *lr = ctx;
+  return pod_log_follow_read (lr->f, buf, max);
+}
+
+static void
+log_reply_free (void *ctx)
+{
+  struct log_reply *lr = ctx;
+  pod_log_follow_free (lr->f);
+  free (lr);
+}
+
+/* ?follow=true of a running container: the log so far, then what it
+ * writes, until it exits.  0 when it cannot be followed (it has exited). */
+static int
+follow_log (struct agent *a, const char *path, const struct runner_container *c,
+            long tail, void *actx, char **out, size_t *len, const char **ctype)
+{
+  struct log_reply *lr = xcalloc (1, sizeof (*lr));
+  struct api_stream_source src = { log_reply_read, log_reply_free, lr };
+  berth_error_t err = NULL;
+  if (pod_log_follow_new (&a->loop, path, c->instance_dir, tail, log_reply_wake,
+                          lr, &lr->f, &err)
+      < 0)
     {
-      *err_no = errno;
-      return NULL;
+      free (lr);
+      berth_error_release (&err);
+      return 0;
     }
-  o = open_memstream (&text, &tlen);
-  if (o == NULL)
-    abort ();
-  while ((n = getline (&line, &cap, f)) > 0)
+  if (api_stream_reply (&a->api, actx, &src, "text/plain", &lr->s, &err) < 0)
     {
-      /* <time> <stream> <P|F> <message> */
-      char *p = line, *tag;
-      for (int field = 0; field < 2 && p; field++)
-        p = strchr (p, ' '), p = p ? p + 1 : NULL;
-      if (p == NULL)
-        continue;
-      tag = p;
-      p = strchr (p, ' ');
-      if (p == NULL)
-        continue;
-      p++;
-      if (line[n - 1] == '\n')
-        line[--n] = '\0';
-      fputs (p, o);
-      if (*tag != 'P')
-        fputc ('\n', o);
+      cleanup_free char *msg = xstrdup (berth_error_msg (&err));
+      berth_error_release (&err);
+      return reply_status (500, "InternalError", msg, out, len, ctype);
     }
-  free (line);
-  fclose (o);
-  if (tail >= 0)
-    {
-      size_t start = tlen;
-      long lines = 0;
-      while (start > 0)
-        {
-          if (text[start - 1] == '\n' && start != tlen && ++lines == tail)
-            break;
-          start--;
-        }
-      if (tail == 0)
-        start = tlen;
-      memmove (text, text + start, tlen - start + 1);
-      tlen -= start;
-    }
-  *len = tlen;
-  return text;
+  return API_REPLY_QUEUED;
 }
 
 static const struct runner_container *
@@ -161,7 +158,7 @@ find_container (const struct pod_runner *r, const char *name)
   return NULL;
 }
 
-/* GET .../pods/NAME/log?container=&previous=&tailLines= */
+/* GET .../pods/NAME/log?container=&previous=&tailLines=&follow= */
 static int
 pod_log (struct agent *a, const char *ns, const char *name,
          const char *(*arg) (void *, const char *), void *actx, char **out,
@@ -174,8 +171,10 @@ pod_log (struct agent *a, const char *ns, const char *name,
   const char *cname = arg (actx, "container");
   const char *prev = arg (actx, "previous");
   const char *tail = arg (actx, "tailLines");
+  const char *follow = arg (actx, "follow");
   cleanup_free char *path = NULL, *msg = NULL;
-  int restart, err_no = 0;
+  int restart, err_no = 0, code;
+  bool previous = prev && strcmp (prev, "true") == 0;
 
   if (e == NULL)
     {
@@ -216,7 +215,7 @@ pod_log (struct agent *a, const char *ns, const char *name,
       return reply_status (400, "BadRequest", msg, out, len, ctype);
     }
   restart = c->restart_count;
-  if (prev && strcmp (prev, "true") == 0)
+  if (previous)
     {
       if (restart == 0)
         {
@@ -234,7 +233,13 @@ pod_log (struct agent *a, const char *ns, const char *name,
                 ns, name, r->uid, cname, restart)
       < 0)
     abort ();
-  *out = cri_log_text (path, tail ? strtol (tail, NULL, 10) : -1, len, &err_no);
+  if (!previous && follow && strcmp (follow, "true") == 0
+      && c->now.st.state == CSTATE_RUNNING && c->instance_dir
+      && (code = follow_log (a, path, c, tail ? strtol (tail, NULL, 10) : -1,
+                             actx, out, len, ctype))
+             != 0)
+    return code;
+  *out = pod_log_text (path, tail ? strtol (tail, NULL, 10) : -1, len, &err_no);
   if (*out == NULL)
     {
       if (err_no != ENOENT)

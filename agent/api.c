@@ -623,7 +623,8 @@ on_request (void *cls, struct MHD_Connection *c, const char *url,
       && (code = a->extra (a->extra_ctx, method, url, query_arg, c, &out,
                            &out_len, &ctype))
              > 0)
-    return send_reply (c, code, out, out_len, ctype);
+    return code == API_REPLY_QUEUED ? MHD_YES
+                                    : send_reply (c, code, out, out_len, ctype);
   code = api_handle_services (a->store, a->service_ranges, method, url,
                               req->body, req->len, &out, &out_len, &ctype);
   return send_reply (c, code, out, out_len, ctype);
@@ -643,6 +644,103 @@ on_completed (void *cls, struct MHD_Connection *c, void **con_cls,
       free (req);
       *con_cls = NULL;
     }
+}
+
+/* ---- streamed replies ---- */
+
+struct api_stream
+{
+  struct api *api;
+  struct MHD_Connection *conn;
+  struct api_stream_source src;
+  bool suspended, stopping;
+  struct api_stream *next;
+};
+
+static ssize_t
+stream_read (void *cls, uint64_t pos, char *buf, size_t max)
+{
+  struct api_stream *s = cls;
+  ssize_t n;
+  (void)pos;
+  if (s->stopping)
+    return MHD_CONTENT_READER_END_OF_STREAM;
+  n = s->src.read (s->src.ctx, buf, max);
+  if (n < 0)
+    return MHD_CONTENT_READER_END_OF_STREAM;
+  if (n == 0)
+    {
+      /* nothing yet: off MHD's polling until api_stream_wake */
+      MHD_suspend_connection (s->conn);
+      s->suspended = true;
+    }
+  return n;
+}
+
+static void
+stream_free (void *cls)
+{
+  struct api_stream *s = cls;
+  for (struct api_stream **p = &s->api->streams; *p; p = &(*p)->next)
+    if (*p == s)
+      {
+        *p = s->next;
+        break;
+      }
+  s->src.free (s->src.ctx);
+  free (s);
+}
+
+int
+api_stream_reply (struct api *a, void *actx,
+                  const struct api_stream_source *src, const char *content_type,
+                  struct api_stream **out, berth_error_t *err)
+{
+  struct api_stream *s = xcalloc (1, sizeof (*s));
+  struct MHD_Response *resp;
+  enum MHD_Result r;
+  s->api = a;
+  s->conn = actx;
+  s->src = *src;
+  resp = MHD_create_response_from_callback (MHD_SIZE_UNKNOWN, 16384,
+                                            stream_read, s, stream_free);
+  if (resp == NULL)
+    {
+      stream_free (s);
+      return berth_error_make (err, ENOMEM, "a streamed reply");
+    }
+  s->next = a->streams;
+  a->streams = s;
+  MHD_add_response_header (resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+  r = MHD_queue_response (s->conn, MHD_HTTP_OK, resp);
+  MHD_destroy_response (resp); /* frees S when the reply is over */
+  if (r != MHD_YES)
+    return berth_error_make (err, EIO, "queue a streamed reply");
+  *out = s;
+  return 0;
+}
+
+void
+api_stream_wake (struct api_stream *s)
+{
+  const union MHD_ConnectionInfo *ci;
+  struct api *a;
+  berth_error_t err = NULL;
+  if (s == NULL || !s->suspended)
+    return;
+  s->suspended = false;
+  MHD_resume_connection (s->conn);
+  /* without a thread of its own, MHD takes the resumed connection back at
+   * its next MHD_run: run it from the loop at once */
+  a = s->api;
+  ci = MHD_get_connection_info (s->conn, MHD_CONNECTION_INFO_DAEMON);
+  if (ci == NULL)
+    return;
+  if (ci->daemon == a->unix_l.daemon)
+    loop_timer_set (&a->unix_l.timer, 1, 0, &err);
+  else if (ci->daemon == a->tcp_l.daemon)
+    loop_timer_set (&a->tcp_l.timer, 1, 0, &err);
+  berth_error_release (&err);
 }
 
 /* Run MHD, then arm the timer for its next connection timeout. */
@@ -771,7 +869,7 @@ int
 api_start (struct api *a, struct loop *l, struct store *s,
            const char *socket_path, const char *listen, berth_error_t *err)
 {
-  const unsigned flags = MHD_USE_EPOLL;
+  const unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
   int fd;
 
   memset (a, 0, sizeof (*a));
@@ -829,6 +927,16 @@ listener_stop (struct api_listener *l)
 void
 api_stop (struct api *a)
 {
+  /* streamed replies end; MHD cannot stop with suspended connections */
+  for (struct api_stream *s = a->streams; s; s = s->next)
+    {
+      s->stopping = true;
+      api_stream_wake (s);
+    }
+  if (a->unix_l.daemon)
+    MHD_run (a->unix_l.daemon);
+  if (a->tcp_l.daemon)
+    MHD_run (a->tcp_l.daemon);
   listener_stop (&a->unix_l);
   listener_stop (&a->tcp_l);
   if (a->socket_path)

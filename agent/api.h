@@ -14,12 +14,14 @@
 #define BERTH_API_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "error.h"
 #include "loop.h"
 #include "store.h"
 
 struct MHD_Daemon;
+struct api_stream;
 
 struct api_listener
 {
@@ -46,7 +48,32 @@ struct api
   /* ClusterIP and NodePort allocation for Services written through the
    * API (service_alloc.h); NULL: the services controller does it after. */
   const struct service_ranges *service_ranges;
+  struct api_stream *streams; /* the streamed replies in progress */
 };
+
+/* A reply streamed as its content comes, as the kubelet streams a followed
+ * log.  READ puts up to MAX bytes into BUF and returns the count, 0 when
+ * nothing is ready yet (the reply waits, without polling, until
+ * api_stream_wake), or -1 at the end; FREE is called once the reply is
+ * over (the end, the client gone, or the agent stopping). */
+struct api_stream_source
+{
+  ssize_t (*read) (void *ctx, char *buf, size_t max);
+  void (*free) (void *ctx);
+  void *ctx;
+};
+
+/* What an extra handler returns once it has queued a streamed reply. */
+#define API_REPLY_QUEUED 1000
+
+/* From an extra handler: reply 200 with CONTENT_TYPE on the connection it
+ * was given as ACTX, streaming SRC.  On failure SRC->free is called. */
+int api_stream_reply (struct api *a, void *actx,
+                      const struct api_stream_source *src,
+                      const char *content_type, struct api_stream **out,
+                      berth_error_t *err);
+/* SRC has something new to read. */
+void api_stream_wake (struct api_stream *s);
 
 /* Serve on SOCKET_PATH (its parent created, an old socket replaced) and,
  * when LISTEN is set ("PORT", "ADDR:PORT"; ADDR defaults to 127.0.0.1), on

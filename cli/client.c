@@ -44,45 +44,71 @@ on_data (char *ptr, size_t size, size_t nmemb, void *userdata)
   return n;
 }
 
-int
-client_request (const char *socket, const char *method, const char *path,
-                const char *body, struct client_reply *out, berth_error_t *err)
+/* Where a reply's body goes: buffered, or (STREAM) written to SINK as it
+ * comes once the status is 200. */
+struct sink
 {
-  CURL *c = curl_easy_init ();
+  CURL *c;
+  FILE *stream;
+  struct buf b;
+};
+
+static size_t
+on_sink (char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+  struct sink *s = userdata;
+  long code = 0;
+  if (s->stream
+      && curl_easy_getinfo (s->c, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK
+      && code == 200)
+    {
+      size_t n = fwrite (ptr, size, nmemb, s->stream) * size;
+      fflush (s->stream);
+      return n;
+    }
+  return on_data (ptr, size, nmemb, &s->b);
+}
+
+static int
+perform (const char *socket, const char *method, const char *path,
+         const char *body, FILE *stream, struct client_reply *out,
+         berth_error_t *err)
+{
+  struct sink s = { curl_easy_init (), stream, { NULL, 0 } };
   struct curl_slist *hdrs = NULL;
-  struct buf b = { NULL, 0 };
   cleanup_free char *url = NULL;
   char errbuf[CURL_ERROR_SIZE] = "";
   CURLcode rc;
 
   memset (out, 0, sizeof (*out));
-  if (c == NULL)
+  if (s.c == NULL)
     return berth_error_make (err, ENOMEM, "curl_easy_init failed");
   if (asprintf (&url, "http://localhost%s", path) < 0)
     abort ();
-  curl_easy_setopt (c, CURLOPT_UNIX_SOCKET_PATH, socket);
-  curl_easy_setopt (c, CURLOPT_URL, url);
-  curl_easy_setopt (c, CURLOPT_CUSTOMREQUEST, method);
-  curl_easy_setopt (c, CURLOPT_WRITEFUNCTION, on_data);
-  curl_easy_setopt (c, CURLOPT_WRITEDATA, &b);
-  curl_easy_setopt (c, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt (c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt (c, CURLOPT_TIMEOUT, 60L);
+  curl_easy_setopt (s.c, CURLOPT_UNIX_SOCKET_PATH, socket);
+  curl_easy_setopt (s.c, CURLOPT_URL, url);
+  curl_easy_setopt (s.c, CURLOPT_CUSTOMREQUEST, method);
+  curl_easy_setopt (s.c, CURLOPT_WRITEFUNCTION, on_sink);
+  curl_easy_setopt (s.c, CURLOPT_WRITEDATA, &s);
+  curl_easy_setopt (s.c, CURLOPT_ERRORBUFFER, errbuf);
+  curl_easy_setopt (s.c, CURLOPT_NOSIGNAL, 1L);
+  /* a streamed reply lasts as long as what it follows */
+  curl_easy_setopt (s.c, CURLOPT_TIMEOUT, stream ? 0L : 60L);
   if (body)
     {
       hdrs = curl_slist_append (hdrs, "Content-Type: application/json");
-      curl_easy_setopt (c, CURLOPT_HTTPHEADER, hdrs);
-      curl_easy_setopt (c, CURLOPT_POSTFIELDS, body);
-      curl_easy_setopt (c, CURLOPT_POSTFIELDSIZE, (long)strlen (body));
+      curl_easy_setopt (s.c, CURLOPT_HTTPHEADER, hdrs);
+      curl_easy_setopt (s.c, CURLOPT_POSTFIELDS, body);
+      curl_easy_setopt (s.c, CURLOPT_POSTFIELDSIZE, (long)strlen (body));
     }
-  rc = curl_easy_perform (c);
+  rc = curl_easy_perform (s.c);
   if (rc == CURLE_OK)
-    curl_easy_getinfo (c, CURLINFO_RESPONSE_CODE, &out->code);
+    curl_easy_getinfo (s.c, CURLINFO_RESPONSE_CODE, &out->code);
   curl_slist_free_all (hdrs);
-  curl_easy_cleanup (c);
+  curl_easy_cleanup (s.c);
   if (rc != CURLE_OK)
     {
-      free (b.data);
+      free (s.b.data);
       return berth_error_make (err, ECONNREFUSED,
                                "cannot reach the agent at %s: %s (is `berth "
                                "agent` running? --socket or $%s)",
@@ -90,17 +116,31 @@ client_request (const char *socket, const char *method, const char *path,
                                *errbuf ? errbuf : curl_easy_strerror (rc),
                                CLIENT_ENV_SOCKET);
     }
-  out->text = b.data ? b.data : xstrdup ("");
-  if (b.len > 0 && (b.data[0] == '{' || b.data[0] == '['))
+  out->text = s.b.data ? s.b.data : xstrdup ("");
+  if (s.b.len > 0 && (s.b.data[0] == '{' || s.b.data[0] == '['))
     {
       struct node_stream st = { 0 };
       berth_error_t e = NULL;
-      if (node_stream_read (b.data, b.len, &st, &e) == 0 && st.len == 1)
+      if (node_stream_read (s.b.data, s.b.len, &st, &e) == 0 && st.len == 1)
         out->body = node_ref (st.docs[0]);
       berth_error_release (&e);
       node_stream_free (&st);
     }
   return 0;
+}
+
+int
+client_request (const char *socket, const char *method, const char *path,
+                const char *body, struct client_reply *out, berth_error_t *err)
+{
+  return perform (socket, method, path, body, NULL, out, err);
+}
+
+int
+client_stream (const char *socket, const char *path, FILE *sink,
+               struct client_reply *out, berth_error_t *err)
+{
+  return perform (socket, "GET", path, NULL, sink, out, err);
 }
 
 void

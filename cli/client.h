@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "error.h"
 #include "manifest.h"
@@ -29,6 +30,12 @@ int client_request (const char *socket, const char *method, const char *path,
                     const char *body, struct client_reply *out,
                     berth_error_t *err);
 void client_reply_free (struct client_reply *r);
+
+/* GET PATH with no time limit; while the status is 200 the body goes to
+ * SINK as it arrives (a followed log), any other reply is in OUT as
+ * client_request returns it (OUT->text empty after a 200). */
+int client_stream (const char *socket, const char *path, FILE *sink,
+                   struct client_reply *out, berth_error_t *err);
 
 /* A resource as kubectl names it (pod, pods, po, cm, svc, ...).  *EVENTS
  * is set for events, which have no kind_info. */

@@ -1,8 +1,8 @@
 /* cmd_logs.c - `berth logs POD [-c C] [-p] [-f] [--tail N] [-n NS]`: a
  * container's log through the agent's API
  * (/api/v1/namespaces/NS/pods/POD/log), as kubectl logs prints it.  With
- * -f the log is fetched again every second and what is new is printed,
- * until the container has stopped and nothing more came, or Ctrl-C. */
+ * -f the agent streams it (?follow=true) and it is printed as it comes,
+ * until the container stops, or Ctrl-C. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,30 +59,6 @@ fetch (const char *socket, const char *path)
   return text;
 }
 
-/* Whether the container still runs (for -f): asks for the pod. */
-static bool
-still_running (const char *socket, const char *ns, const char *pod)
-{
-  cleanup_free char *path = NULL;
-  struct client_reply rep = { 0 };
-  berth_error_t err = NULL;
-  bool running = false;
-  const struct node *phase;
-  if (asprintf (&path, "/api/v1/namespaces/%s/pods/%s", ns, pod) < 0)
-    abort ();
-  if (client_request (socket, "GET", path, NULL, &rep, &err) < 0)
-    {
-      berth_error_release (&err);
-      return false;
-    }
-  phase = node_map_get (node_map_get (rep.body, "status"), "phase");
-  running = rep.code == 200 && phase && phase->text
-            && (strcmp (phase->text, "Running") == 0
-                || strcmp (phase->text, "Pending") == 0);
-  client_reply_free (&rep);
-  return running;
-}
-
 int
 cmd_logs (int argc, char **argv)
 {
@@ -103,7 +79,8 @@ cmd_logs (int argc, char **argv)
   const char *ns = "default", *container = NULL, *tail = NULL, *sock = NULL;
   bool previous = false, follow = false;
   cleanup_free char *path = NULL, *text = NULL;
-  size_t printed;
+  struct client_reply rep = { 0 };
+  berth_error_t err = NULL;
   int c;
 
   optind = 1;
@@ -141,48 +118,36 @@ cmd_logs (int argc, char **argv)
       return 2;
     }
   sock = client_socket (sock);
-  if (asprintf (&path, "/api/v1/namespaces/%s/pods/%s/log?previous=%s%s%s%s%s",
-                ns, argv[optind], previous ? "true" : "false",
+  if (asprintf (&path,
+                "/api/v1/namespaces/%s/pods/%s/log?previous=%s%s%s%s%s%s", ns,
+                argv[optind], previous ? "true" : "false",
                 container ? "&container=" : "", container ? container : "",
-                tail ? "&tailLines=" : "", tail ? tail : "")
+                tail ? "&tailLines=" : "", tail ? tail : "",
+                follow ? "&follow=true" : "")
       < 0)
     abort ();
-  text = fetch (sock, path);
-  if (text == NULL)
-    return 1;
-  fputs (text, stdout);
-  fflush (stdout);
-  if (!follow || previous)
-    return 0;
-  /* follow: offsets into the whole log (without --tail) */
-  free (path);
-  if (asprintf (&path, "/api/v1/namespaces/%s/pods/%s/log%s%s", ns,
-                argv[optind], container ? "?container=" : "",
-                container ? container : "")
-      < 0)
-    abort ();
-  if (tail)
+  if (!follow)
     {
-      free (text);
-      if ((text = fetch (sock, path)) == NULL)
+      text = fetch (sock, path);
+      if (text == NULL)
         return 1;
+      fputs (text, stdout);
+      fflush (stdout);
+      return 0;
     }
-  printed = strlen (text);
-  for (;;)
+  /* the agent streams the log until the container stops */
+  if (client_stream (sock, path, stdout, &rep, &err) < 0)
     {
-      cleanup_free char *all = NULL;
-      bool running = still_running (sock, ns, argv[optind]);
-      sleep (1);
-      if ((all = fetch (sock, path)) == NULL)
-        return 1;
-      if (strlen (all) > printed)
-        {
-          fputs (all + printed, stdout);
-          fflush (stdout);
-        }
-      printed = strlen (all);
-      if (!running)
-        break;
+      fprintf (stderr, "berth logs: %s\n", berth_error_msg (&err));
+      berth_error_release (&err);
+      return 1;
     }
+  if (rep.code != 200)
+    {
+      client_print_error (&rep);
+      client_reply_free (&rep);
+      return 1;
+    }
+  client_reply_free (&rep);
   return 0;
 }

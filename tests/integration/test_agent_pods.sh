@@ -91,6 +91,54 @@ test_agentpod_runs() {
 	assert_no_file "$TEST_TMP/run/pods/$uid" "the pod's sandbox dir"
 }
 
+register_test agentpod_logs_follow
+test_agentpod_logs_follow() {
+	agentpod_setup
+	mkdir -p "$TEST_TMP/t"
+	# one line, then more once the test says so, then exit
+	cat >talk.yaml <<-Y
+	apiVersion: v1
+	kind: Pod
+	metadata: {name: talk}
+	spec:
+	  restartPolicy: Never
+	  terminationGracePeriodSeconds: 1
+	  volumes: [{name: t, hostPath: {path: $TEST_TMP/t}}]
+	  containers:
+	  - name: c
+	    image: busybox
+	    command: ["sh", "-c", "echo line 1; while [ ! -e /t/go ]; do sleep 0.2; done; echo line 2; sleep 1; echo line 3"]
+	    volumeMounts: [{name: t, mountPath: /t}]
+	Y
+	"$BERTH_BIN" apply -f talk.yaml >/dev/null
+	wait_pod talk phase Running
+	"$BERTH_BIN" logs -f talk >follow.out 2>&1 &
+	local pid=$!
+	# streamed: the first line is printed while the container still runs
+	wait_for 20 grep -q 'line 1' follow.out
+	kill -0 "$pid" 2>/dev/null || fail "logs -f returned while the container runs: $(cat follow.out)"
+	# a client that goes away mid-stream harms nothing
+	"$BERTH_BIN" logs -f talk --tail 1 >tail.out 2>&1 &
+	local tpid=$!
+	wait_for 20 grep -q 'line 1' tail.out
+	kill "$tpid"
+	wait "$tpid" 2>/dev/null || true
+	touch "$TEST_TMP/t/go"
+	# it ends by itself once the container has exited
+	local end=$((SECONDS + 30))
+	while kill -0 "$pid" 2>/dev/null; do
+		[ "$SECONDS" -lt "$end" ] ||
+			fail "logs -f did not end: $(cat follow.out; pod_yaml_of talk | grep -E 'phase|reason'; tail -5 "$TEST_TMP/agent.log")"
+		sleep 0.2
+	done
+	wait "$pid"
+	assert_eq $'line 1\nline 2\nline 3' "$(cat follow.out)" "berth logs -f"
+	wait_pod talk phase Succeeded
+	# a finished container: -f prints the log and returns at once
+	assert_eq "line 3" "$(timeout 10 "$BERTH_BIN" logs -f talk --tail 1)" "logs -f of an exited container"
+	assert_contains "$(curl -s --unix-socket "$TEST_TMP/s" http://agent/healthz)" ok
+}
+
 register_test agentpod_sigterm
 test_agentpod_sigterm() {
 	agentpod_setup
