@@ -126,6 +126,8 @@ on_sync (struct loop *l, struct loop_watcher *w, uint32_t events)
         }
       a->events_saved = a->store.events_changed;
     }
+  /* watches and followed logs look at what changed */
+  api_streams_wake (&a->api);
   if (a->sync_pending)
     return; /* armed by a change made in this round */
   if (wake >= 0)

@@ -15,6 +15,7 @@
 
 #include "cleanup.h"
 #include "codec.h"
+#include "api_watch.h"
 #include "endpoints.h"
 #include "k8s_json.h"
 #include "service_alloc.h"
@@ -571,6 +572,15 @@ query_arg (void *conn, const char *key)
   return MHD_lookup_connection_value (conn, MHD_GET_ARGUMENT_KIND, key);
 }
 
+static enum MHD_Result start_watch (struct api *a, struct MHD_Connection *c,
+                                    const char *url);
+
+static bool
+is_true (const char *v)
+{
+  return v && (strcmp (v, "true") == 0 || strcmp (v, "1") == 0);
+}
+
 static enum MHD_Result
 on_request (void *cls, struct MHD_Connection *c, const char *url,
             const char *method, const char *version, const char *upload,
@@ -619,6 +629,8 @@ on_request (void *cls, struct MHD_Connection *c, const char *url,
       return send_reply (c, 413, out ? out : xstrdup (""), out_len,
                          "application/json");
     }
+  if (strcmp (method, "GET") == 0 && is_true (query_arg (c, "watch")))
+    return start_watch (a, c, url);
   if (a->extra
       && (code = a->extra (a->extra_ctx, method, url, query_arg, c, &out,
                            &out_len, &ctype))
@@ -741,6 +753,60 @@ api_stream_wake (struct api_stream *s)
   else if (ci->daemon == a->tcp_l.daemon)
     loop_timer_set (&a->tcp_l.timer, 1, 0, &err);
   berth_error_release (&err);
+}
+
+void
+api_streams_wake (struct api *a)
+{
+  for (struct api_stream *s = a->streams; s; s = s->next)
+    api_stream_wake (s);
+}
+
+/* GET ...?watch=true: the watch events of the collection (or of the one
+ * object of the path or of fieldSelector=metadata.name=NAME). */
+static enum MHD_Result
+start_watch (struct api *a, struct MHD_Connection *c, const char *url)
+{
+  char buf[512], *seg[8];
+  const char *sel = query_arg (c, "fieldSelector");
+  const char *name;
+  struct route r;
+  berth_error_t err = NULL;
+  struct reply rep;
+  int n = split_path (url, buf, sizeof buf, seg);
+
+  if (n < 0 || route_parse (&r, seg, n) < 0)
+    rep = reply_status (404, "NotFound",
+                        "the server could not find the "
+                        "requested resource");
+  else if (r.kind == NULL)
+    rep = reply_status (405, "MethodNotAllowed",
+                        "watch is not supported on this resource");
+  else if (sel && *sel && strncmp (sel, "metadata.name=", 14) != 0)
+    rep = reply_status (400, "BadRequest",
+                        "only the field selector metadata.name=NAME is "
+                        "supported");
+  else
+    {
+      name = r.name;
+      if (sel && *sel)
+        name = sel + 14 + (sel[14] == '=');
+      if (api_watch_start (a, c, r.kind, r.ns, name,
+                           query_arg (c, "resourceVersion"), &err)
+          == 0)
+        return MHD_YES;
+      rep = reply_status (500, "InternalError", berth_error_msg (&err));
+      berth_error_release (&err);
+    }
+  {
+    char *out = NULL;
+    size_t len = 0;
+    if (node_write_json (rep.body, false, &out, &len, &err) < 0)
+      berth_error_release (&err);
+    node_unref (rep.body);
+    return send_reply (c, rep.code, out ? out : xstrdup (""), len,
+                       "application/json");
+  }
 }
 
 /* Run MHD, then arm the timer for its next connection timeout. */

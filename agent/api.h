@@ -74,6 +74,8 @@ int api_stream_reply (struct api *a, void *actx,
                       berth_error_t *err);
 /* SRC has something new to read. */
 void api_stream_wake (struct api_stream *s);
+/* Something changed (the store): every streamed reply looks again. */
+void api_streams_wake (struct api *a);
 
 /* Serve on SOCKET_PATH (its parent created, an old socket replaced) and,
  * when LISTEN is set ("PORT", "ADDR:PORT"; ADDR defaults to 127.0.0.1), on

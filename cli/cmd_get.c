@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cleanup.h"
+#include "cli_util.h"
 #include "client.h"
 #include "codec.h"
 #include "commands.h"
@@ -21,58 +22,6 @@ enum output
   OUT_JSON,
   OUT_YAML,
 };
-
-struct table
-{
-  size_t ncols, nrows;
-  char **cells; /* nrows * ncols, row 0 the header */
-};
-
-static void
-table_add (struct table *t, char **row)
-{
-  char **cells
-      = reallocarray (t->cells, (t->nrows + 1) * t->ncols, sizeof (char *));
-  if (cells == NULL)
-    abort ();
-  t->cells = cells;
-  for (size_t i = 0; i < t->ncols; i++)
-    t->cells[t->nrows * t->ncols + i] = row[i];
-  t->nrows++;
-}
-
-/* kubectl's tabwriter: columns padded to the widest cell plus 3 spaces.
- * WIDTHS (16 of them) keeps the widths for the rows of a watch. */
-static void
-table_print_w (struct table *t, size_t *widths)
-{
-  size_t *w = xcalloc (t->ncols, sizeof (size_t));
-  for (size_t r = 0; r < t->nrows; r++)
-    for (size_t c = 0; c < t->ncols; c++)
-      {
-        size_t l = strlen (t->cells[r * t->ncols + c]);
-        if (l > w[c])
-          w[c] = l;
-      }
-  for (size_t r = 0; r < t->nrows; r++)
-    {
-      for (size_t c = 0; c < t->ncols; c++)
-        {
-          const char *s = t->cells[r * t->ncols + c];
-          if (c + 1 < t->ncols)
-            printf ("%-*s", (int)(w[c] + 3), s);
-          else
-            printf ("%s", s);
-        }
-      putchar ('\n');
-    }
-  for (size_t i = 0; i < t->nrows * t->ncols; i++)
-    free (t->cells[i]);
-  free (t->cells);
-  if (widths)
-    memcpy (widths, w, t->ncols * sizeof (size_t));
-  free (w);
-}
 
 static char *fmt (const char *f, ...) __attribute__ ((format (printf, 1, 2)));
 static char *
@@ -548,7 +497,7 @@ print_table (const char *kind, const struct node *body, bool single,
 {
   const struct node *items = single ? NULL : node_map_get (body, "items");
   size_t n = single ? 1 : len_of (items);
-  struct table t = { 0 };
+  struct cli_table t = { 0 };
   char *h[16];
 
   if (n == 0)
@@ -560,7 +509,7 @@ print_table (const char *kind, const struct node *body, bool single,
       return 0;
     }
   t.ncols = header (kind, all_ns, out, h);
-  table_add (&t, h);
+  cli_table_add (&t, h);
   for (size_t i = 0; i < n; i++)
     {
       char *row[16] = { 0 };
@@ -568,9 +517,9 @@ print_table (const char *kind, const struct node *body, bool single,
       for (size_t c = 0; c < t.ncols; c++)
         if (row[c] == NULL)
           row[c] = xstrdup ("");
-      table_add (&t, row);
+      cli_table_add (&t, row);
     }
-  table_print_w (&t, widths);
+  cli_table_print (stdout, &t, widths);
   return 0;
 }
 
@@ -696,11 +645,108 @@ derived_path (const char *kind, const char *ns, const char *name)
               name ? name : "");
 }
 
-/* get -w: the table, then every change, until interrupted. */
+/* What a watch stream delivers, split into its lines (one event each). */
+struct watch_sink
+{
+  struct watch_state *ws;
+  const char *kind;
+  bool all_ns;
+  enum output out;
+  char *buf;
+  size_t len;
+};
+
+/* A watch event {"type": ..., "object": {...}}: the object's row, as
+ * kubectl get -w prints every event (a deletion too). */
+static void
+watch_event (struct watch_sink *s, const char *line, size_t len)
+{
+  struct node_stream st = { 0 };
+  berth_error_t err = NULL;
+  if (node_stream_read (line, len, &st, &err) == 0 && st.len == 1)
+    {
+      const struct node *o = node_map_get (st.docs[0], "object");
+      if (o)
+        watch_print_changes (s->ws, s->kind, o, true, s->all_ns, s->out, true);
+    }
+  berth_error_release (&err);
+  node_stream_free (&st);
+}
+
+static ssize_t
+watch_sink_write (void *cookie, const char *data, size_t n)
+{
+  struct watch_sink *s = cookie;
+  char *nl;
+  s->buf = realloc (s->buf, s->len + n + 1);
+  if (s->buf == NULL)
+    abort ();
+  memcpy (s->buf + s->len, data, n);
+  s->len += n;
+  while ((nl = memchr (s->buf, '\n', s->len)) != NULL)
+    {
+      size_t k = (size_t)(nl - s->buf);
+      watch_event (s, s->buf, k);
+      memmove (s->buf, nl + 1, s->len - k - 1);
+      s->len -= k + 1;
+    }
+  return (ssize_t)n;
+}
+
+/* The agent's watch (?watch=true from the list's resourceVersion), for
+ * the stored kinds; returns when the stream ends. */
+static int
+watch_stream (const char *socket, const char *path, const char *name,
+              const char *list_rv, struct watch_sink *s)
+{
+  cookie_io_functions_t io = { .write = watch_sink_write };
+  struct client_reply rep = { 0 };
+  berth_error_t err = NULL;
+  cleanup_free char *url = NULL;
+  FILE *f = fopencookie (s, "w", io);
+  int ret;
+  if (f == NULL)
+    abort ();
+  setvbuf (f, NULL, _IONBF, 0);
+  if (name)
+    {
+      /* .../pods/NAME -> .../pods?fieldSelector=metadata.name=NAME */
+      char *coll = xstrdup (path);
+      *strrchr (coll, '/') = '\0';
+      url = fmt ("%s?watch=true&fieldSelector=metadata.name=%s"
+                 "&resourceVersion=%s",
+                 coll, name, list_rv ? list_rv : "");
+      free (coll);
+    }
+  else
+    url = fmt ("%s?watch=true&resourceVersion=%s", path,
+               list_rv ? list_rv : "");
+  ret = client_stream (client_socket (socket), url, f, &rep, &err);
+  fclose (f);
+  free (s->buf);
+  if (ret < 0)
+    {
+      fprintf (stderr, "berth get: %s\n", berth_error_msg (&err));
+      berth_error_release (&err);
+      return 1;
+    }
+  if (rep.code != 200)
+    {
+      client_print_error (&rep);
+      client_reply_free (&rep);
+      return 1;
+    }
+  client_reply_free (&rep);
+  return 0;
+}
+
+/* get -w: the table, then every change, until interrupted.  Stored kinds
+ * are watched through the agent's watch stream; events and endpoints,
+ * which the agent computes, are listed again every second. */
 static int
 watch_table (const char *socket, const char *path, const char *kind,
              struct client_reply *first, bool single, bool all_ns,
-             enum output out, const char *ns)
+             enum output out, const char *ns, const char *name, bool stored)
 {
   struct watch_state ws = { 0 };
   berth_error_t err = NULL;
@@ -708,6 +754,15 @@ watch_table (const char *socket, const char *path, const char *kind,
   ws.header_done = single || len_of (node_map_get (first->body, "items")) > 0;
   /* what was printed counts as seen */
   watch_print_changes (&ws, kind, first->body, single, all_ns, out, false);
+  if (stored)
+    {
+      struct watch_sink s = { &ws, kind, all_ns, out, NULL, 0 };
+      const char *list_rv
+          = k8s_get_str (first->body, "metadata.resourceVersion");
+      cleanup_free char *rv = list_rv ? xstrdup (list_rv) : NULL;
+      client_reply_free (first);
+      return watch_stream (socket, path, name, rv, &s);
+    }
   client_reply_free (first);
   for (;;)
     {
@@ -729,25 +784,27 @@ watch_table (const char *socket, const char *path, const char *kind,
 static void
 usage (FILE *f)
 {
-  fprintf (f,
-           "Usage: berth get RESOURCE [NAME] [-n NS | -A] [-o wide|json|yaml] "
-           "[-w]\n"
-           "\n"
-           "Show the agent's objects as kubectl does.  RESOURCE: pods (po),\n"
-           "configmaps (cm), secrets, services (svc), endpoints (ep),\n"
-           "endpointslices, events (ev), jobs,\n"
-           "cronjobs (cj), namespaces (ns).\n"
-           "\n"
-           "Options:\n"
-           "  -n, --namespace NS    the namespace (default: default)\n"
-           "  -A, --all-namespaces  every namespace (a NAMESPACE column)\n"
-           "  -o, --output FORMAT   wide, json or yaml\n"
-           "  -w, --watch           after the list, print each object again\n"
-           "                        when it changes (the API is polled every\n"
-           "                        second)\n"
-           "      --socket PATH     the agent's socket (default $%s or %s)\n"
-           "  -h, --help            show this help\n",
-           CLIENT_ENV_SOCKET, "/run/berth/berth.sock");
+  fprintf (
+      f,
+      "Usage: berth get RESOURCE [NAME] [-n NS | -A] [-o wide|json|yaml] "
+      "[-w]\n"
+      "\n"
+      "Show the agent's objects as kubectl does.  RESOURCE: pods (po),\n"
+      "configmaps (cm), secrets, services (svc), endpoints (ep),\n"
+      "endpointslices, events (ev), jobs,\n"
+      "cronjobs (cj), namespaces (ns).\n"
+      "\n"
+      "Options:\n"
+      "  -n, --namespace NS    the namespace (default: default)\n"
+      "  -A, --all-namespaces  every namespace (a NAMESPACE column)\n"
+      "  -o, --output FORMAT   wide, json or yaml\n"
+      "  -w, --watch           after the list, print each object again\n"
+      "                        when it changes (the agent's watch; events\n"
+      "                        and endpoints are listed again every\n"
+      "                        second)\n"
+      "      --socket PATH     the agent's socket (default $%s or %s)\n"
+      "  -h, --help            show this help\n",
+      CLIENT_ENV_SOCKET, "/run/berth/berth.sock");
 }
 
 int
@@ -843,7 +900,8 @@ cmd_get (int argc, char **argv)
                         derived  ? derived
                         : events ? "Event"
                                  : k->kind,
-                        &rep, name != NULL, all_ns && !name, out, ns);
+                        &rep, name != NULL, all_ns && !name, out, ns, name,
+                        derived == NULL && !events);
   if (rep.code != 200 || rep.body == NULL)
     {
       client_print_error (&rep);

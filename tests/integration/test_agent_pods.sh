@@ -162,8 +162,15 @@ test_agentpod_sigterm() {
 	wait_for 30 test -e "$TEST_TMP/out/up"
 	wait_for 10 grep -Eq '^term +1/1 +Running +0 ' watch.out
 	local t0=$SECONDS
+	curl -sN --unix-socket "$TEST_TMP/s" 'http://agent/api/v1/namespaces/default/pods?watch=true' >events.out 2>&1 &
+	defer kill $!
+	wait_for 10 grep -q '"type":"ADDED"' events.out
 	"$BERTH_BIN" delete pod term >/dev/null
 	wait_for 20 sh -c "\"$BERTH_BIN\" get pods 2>&1 | grep -q 'No resources found'"
+	# the watch streams the deletion as the API server does
+	wait_for 10 grep -Eq '^term +[01]/1 +Terminating ' watch.out
+	wait_for 10 grep -q '"type":"DELETED","object":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"term"' events.out
+	grep -q '^{"type":"MODIFIED".*"deletionTimestamp":' events.out || fail "no MODIFIED event with the deletionTimestamp"
 	assert_eq "got-term" "$(cat "$TEST_TMP/out/term")" "what the container did on SIGTERM"
 	[ $((SECONDS - t0)) -lt 20 ] || fail "a container that exits on SIGTERM took the grace period"
 }

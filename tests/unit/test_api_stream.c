@@ -15,6 +15,7 @@
 
 #include "api.h"
 #include "cleanup.h"
+#include "manifest.h"
 #include "store.h"
 
 /* The source: what the test writes into a pipe. */
@@ -90,9 +91,11 @@ extra (void *ctx, const char *method, const char *path,
 struct client
 {
   const char *socket;
-  char body[256];
+  char body[8192];
   size_t len;
-  long max_bytes; /* leave after this many bytes (0: read to the end) */
+  long max_bytes;  /* leave after this many bytes (0: read to the end) */
+  const char *url; /* default: /stream */
+  int max_lines;   /* leave after this many lines (0: no limit) */
   CURLcode rc;
   int done_fd;
 };
@@ -109,6 +112,14 @@ on_body (char *ptr, size_t size, size_t nmemb, void *userdata)
     }
   if (c->max_bytes > 0 && (long)c->len >= c->max_bytes)
     return 0; /* the client goes away */
+  if (c->max_lines > 0)
+    {
+      int lines = 0;
+      for (size_t i = 0; i < c->len; i++)
+        lines += c->body[i] == '\n';
+      if (lines >= c->max_lines)
+        return 0;
+    }
   return n;
 }
 
@@ -119,7 +130,8 @@ client_main (void *arg)
   CURL *h = curl_easy_init ();
   uint64_t one = 1;
   curl_easy_setopt (h, CURLOPT_UNIX_SOCKET_PATH, c->socket);
-  curl_easy_setopt (h, CURLOPT_URL, "http://localhost/stream");
+  curl_easy_setopt (h, CURLOPT_URL,
+                    c->url ? c->url : "http://localhost/stream");
   curl_easy_setopt (h, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt (h, CURLOPT_WRITEDATA, c);
   curl_easy_setopt (h, CURLOPT_TIMEOUT, 20L);
@@ -240,6 +252,111 @@ START_TEST (test_stream_client_leaves)
 }
 END_TEST
 
+/* The watch test: a pod changes, then goes; the store's change rounds
+ * wake the streams as the agent's do. */
+struct watch_script
+{
+  struct store *st;
+  struct api *api;
+  struct loop_watcher timer;
+  int step;
+};
+
+static struct object *
+pod_obj (const char *yaml)
+{
+  struct manifest m;
+  struct object *o;
+  manifest_read_buffer ("t.yaml", yaml, strlen (yaml), &m);
+  ck_assert_uint_eq (m.len, 1);
+  o = m.objects[0];
+  m.objects[0] = NULL;
+  manifest_free (&m);
+  return o;
+}
+
+static void
+on_watch_step (struct loop *l, struct loop_watcher *w, uint32_t events)
+{
+  struct watch_script *sc = w->data;
+  struct store_entry *e;
+  berth_error_t err = NULL;
+  (void)l;
+  (void)events;
+  switch (++sc->step)
+    {
+    case 1:
+      e = store_get (sc->st, kind_lookup ("Pod"), "default", "web");
+      ck_assert_int_eq (
+          store_set_status (sc->st, e, node_new_scalar ("x", true), &err), 0);
+      break;
+    case 2:
+      ck_assert_int_eq (store_remove (sc->st, kind_lookup ("Pod"), "default",
+                                      "web", NULL, &err),
+                        0);
+      break;
+    default:
+      return;
+    }
+  api_streams_wake (sc->api);
+}
+
+START_TEST (test_watch_events)
+{
+  char dir[] = "/tmp/berth-watch-XXXXXX", sock[64];
+  struct loop l;
+  struct store st;
+  struct api api;
+  struct client c = { 0 };
+  struct watch_script sc = { .st = &st, .api = &api };
+  struct loop_watcher done_w = { .fd = -1 };
+  enum store_result res;
+  struct store_entry *e = NULL;
+  berth_error_t err = NULL;
+  pthread_t t;
+
+  ck_assert_ptr_nonnull (mkdtemp (dir));
+  snprintf (sock, sizeof sock, "%s/s", dir);
+  ck_assert_int_eq (loop_init (&l, &err), 0);
+  store_init (&st);
+  ck_assert_int_eq (
+      store_apply (&st,
+                   pod_obj ("apiVersion: v1\nkind: Pod\nmetadata: {name: "
+                            "web}\nspec:\n  containers: [{name: c, image: "
+                            "a}]\n"),
+                   "api", STORE_CREATE_ONLY, NULL, &res, &e, &err),
+      0);
+  ck_assert_int_eq (api_start (&api, &l, &st, sock, NULL, &err), 0);
+  sc.timer.fd = -1;
+  ck_assert_int_eq (
+      loop_timer_add (&l, &sc.timer, 300, 300, on_watch_step, &sc, &err), 0);
+  c.socket = sock;
+  c.url = "http://localhost/api/v1/namespaces/default/pods?watch=true";
+  c.max_lines = 3;
+  c.done_fd = eventfd (0, EFD_CLOEXEC);
+  ck_assert_int_eq (
+      loop_io_add (&l, &done_w, c.done_fd, EPOLLIN, on_client_done, NULL, &err),
+      0);
+  ck_assert_int_eq (pthread_create (&t, NULL, client_main, &c), 0);
+  ck_assert_int_eq (loop_run (&l, &err), 0);
+  pthread_join (t, NULL);
+  c.body[c.len] = '\0';
+  ck_assert_msg (c.rc == CURLE_WRITE_ERROR, "rc %d: %s", c.rc, c.body);
+  ck_assert_msg (strncmp (c.body, "{\"type\":\"ADDED\",\"object\":{", 26) == 0,
+                 "%s", c.body);
+  ck_assert_ptr_nonnull (strstr (c.body, "\n{\"type\":\"MODIFIED\""));
+  ck_assert_ptr_nonnull (strstr (c.body, "\"status\":\"x\""));
+  ck_assert_ptr_nonnull (strstr (c.body, "\n{\"type\":\"DELETED\""));
+  loop_watcher_del (&sc.timer);
+  loop_watcher_del (&done_w);
+  api_stop (&api);
+  close (c.done_fd);
+  store_free (&st);
+  loop_close (&l);
+  rmdir (dir);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -251,6 +368,7 @@ main (void)
   tcase_set_timeout (tc, 30);
   tcase_add_test (tc, test_stream_waits_and_ends);
   tcase_add_test (tc, test_stream_client_leaves);
+  tcase_add_test (tc, test_watch_events);
   suite_add_tcase (s, tc);
   sr = srunner_create (s);
   srunner_run_all (sr, CK_NORMAL);
