@@ -2,9 +2,12 @@
 #include "top_pods.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_util.h"
 #include "k8s_json.h"
 
 struct row
@@ -93,50 +96,50 @@ row_cmp (const void *a, const void *b, void *data)
   return d ? d : strcmp (x->name, y->name);
 }
 
+static char *cell (const char *fmt, ...)
+    __attribute__ ((format (printf, 1, 2)));
+
+static char *
+cell (const char *fmt, ...)
+{
+  va_list ap;
+  char *s;
+  va_start (ap, fmt);
+  if (vasprintf (&s, fmt, ap) < 0)
+    abort ();
+  va_end (ap);
+  return s;
+}
+
 static void
 print_rows (FILE *out, struct row *rows, size_t n, bool all_ns)
 {
-  static const char *const head[] = { "NAMESPACE",  "NAME",
-                                      "CPU(cores)", "MEMORY(bytes)",
-                                      "THROTTLED",  "OOM" };
-  char cells[6][64];
-  size_t w[6];
-  for (int c = 0; c < 6; c++)
-    w[c] = strlen (head[c]);
-  for (int pass = 0; pass < 2; pass++)
-    for (size_t i = 0; i <= n; i++)
-      {
-        for (int c = 0; c < 6; c++)
-          snprintf (cells[c], sizeof (cells[c]), "%s", head[c]);
-        if (i > 0)
-          {
-            const struct row *r = &rows[i - 1];
-            snprintf (cells[0], sizeof (cells[0]), "%s", r->ns);
-            snprintf (cells[1], sizeof (cells[1]), "%s", r->name);
-            /* kubectl: Quantity.MilliValue (rounds up), Value() / Mi */
-            if (r->has_cpu)
-              snprintf (cells[2], sizeof (cells[2]), "%" PRIu64 "m",
-                        (r->nanocores + 999999) / 1000000);
-            else
-              snprintf (cells[2], sizeof (cells[2]), "-");
-            if (r->has_mem)
-              snprintf (cells[3], sizeof (cells[3]), "%" PRIu64 "Mi",
-                        r->working_set / (1024 * 1024));
-            else
-              snprintf (cells[3], sizeof (cells[3]), "-");
-            snprintf (cells[4], sizeof (cells[4]), "%s", r->throttled);
-            snprintf (cells[5], sizeof (cells[5]), "%s", r->oom);
-          }
-        for (int c = all_ns ? 0 : 1; c < 6; c++)
-          {
-            if (pass == 0 && strlen (cells[c]) > w[c])
-              w[c] = strlen (cells[c]);
-            else if (pass == 1 && c < 5)
-              fprintf (out, "%-*s", (int)w[c] + 3, cells[c]);
-            else if (pass == 1)
-              fprintf (out, "%s\n", cells[c]);
-          }
-      }
+  struct cli_table t = { .ncols = all_ns ? 6 : 5 };
+  char *head[]
+      = { cell ("NAMESPACE"),     cell ("NAME"),      cell ("CPU(cores)"),
+          cell ("MEMORY(bytes)"), cell ("THROTTLED"), cell ("OOM") };
+  if (!all_ns)
+    free (head[0]);
+  cli_table_add (&t, all_ns ? head : head + 1);
+  for (size_t i = 0; i < n; i++)
+    {
+      const struct row *r = &rows[i];
+      char *c[6];
+      c[0] = cell ("%s", r->ns);
+      c[1] = cell ("%s", r->name);
+      /* kubectl: Quantity.MilliValue (rounds up), Value() / Mi */
+      c[2] = r->has_cpu
+                 ? cell ("%" PRIu64 "m", (r->nanocores + 999999) / 1000000)
+                 : cell ("-");
+      c[3] = r->has_mem ? cell ("%" PRIu64 "Mi", r->working_set / (1024 * 1024))
+                        : cell ("-");
+      c[4] = cell ("%s", r->throttled);
+      c[5] = cell ("%s", r->oom);
+      if (!all_ns)
+        free (c[0]);
+      cli_table_add (&t, all_ns ? c : c + 1);
+    }
+  cli_table_print (out, &t, NULL);
 }
 
 size_t
