@@ -126,6 +126,7 @@ struct target
   const struct cgroup_values *spec; /* NULL: nothing written */
   char *id;
   const char *container, *image, *namespace, *pod;
+  int64_t timestamp_ms; /* when R was sampled; 0: no timestamp */
 };
 
 /* cAdvisor's container name: the path below the cgroup2 mount. */
@@ -155,7 +156,8 @@ target_cmp (const void *a, const void *b)
 }
 
 static size_t
-collect (const struct pod_runner *const *pods, size_t n, struct target **out)
+collect (const struct pod_runner *const *pods, const int64_t *timestamps_ms,
+         int64_t timestamp_ms, size_t n, struct target **out)
 {
   size_t len = 0, cap = 0;
   struct target *t = NULL;
@@ -186,6 +188,7 @@ collect (const struct pod_runner *const *pods, size_t n, struct target **out)
                                                  : "",
             .namespace = pod_stats_namespace (r),
             .pod = r->pod->metadata.name ? r->pod->metadata.name : "",
+            .timestamp_ms = timestamps_ms ? timestamps_ms[p] : timestamp_ms,
           };
           len++;
         }
@@ -461,7 +464,7 @@ value_of (const struct family *f, const struct target *t, double *v)
 
 static void
 write_family (FILE *out, const struct family *f, const struct target *t,
-              size_t n, int64_t timestamp_ms)
+              size_t n)
 {
   bool header = false;
   for (size_t i = 0; i < n; i++)
@@ -482,19 +485,34 @@ write_family (FILE *out, const struct family *f, const struct target *t,
       l[k++] = (struct metrics_label){ "name", "" };
       l[k++] = (struct metrics_label){ "namespace", t[i].namespace };
       l[k++] = (struct metrics_label){ "pod", t[i].pod };
-      metrics_write_sample (out, f->name, l, k, v, f->spec ? 0 : timestamp_ms);
+      metrics_write_sample (out, f->name, l, k, v,
+                            f->spec ? 0 : t[i].timestamp_ms);
     }
+}
+
+static void
+write_pods (FILE *out, const struct pod_runner *const *pods,
+            const int64_t *timestamps_ms, int64_t timestamp_ms, size_t n)
+{
+  struct target *t = NULL;
+  size_t len = collect (pods, timestamps_ms, timestamp_ms, n, &t);
+  for (size_t f = 0; f < sizeof (families) / sizeof (families[0]); f++)
+    write_family (out, &families[f], t, len);
+  for (size_t i = 0; i < len; i++)
+    free (t[i].id);
+  free (t);
 }
 
 void
 metrics_write_pods (FILE *out, const struct pod_runner *const *pods, size_t n,
                     int64_t timestamp_ms)
 {
-  struct target *t = NULL;
-  size_t len = collect (pods, n, &t);
-  for (size_t f = 0; f < sizeof (families) / sizeof (families[0]); f++)
-    write_family (out, &families[f], t, len, timestamp_ms);
-  for (size_t i = 0; i < len; i++)
-    free (t[i].id);
-  free (t);
+  write_pods (out, pods, NULL, timestamp_ms, n);
+}
+
+void
+metrics_write_pods_sampled (FILE *out, const struct pod_runner *const *pods,
+                            const int64_t *sampled_ms, size_t n)
+{
+  write_pods (out, pods, sampled_ms, 0, n);
 }

@@ -43,6 +43,12 @@
  * when they were sampled (wall clock); 0 writes no timestamps. */
 void metrics_write_pods (FILE *out, const struct pod_runner *const *pods,
                          size_t n, int64_t timestamp_ms);
+/* The same with each pod's own sample time, as cAdvisor serves each
+ * container's stats with the time they were read: SAMPLED_MS[i] for
+ * PODS[i] (pod_worker_sampled_ms), 0 for no timestamp. */
+void metrics_write_pods_sampled (FILE *out,
+                                 const struct pod_runner *const *pods,
+                                 const int64_t *sampled_ms, size_t n);
 
 /* ---- the writer, for other families ---- */
 

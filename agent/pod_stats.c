@@ -269,3 +269,91 @@ pod_stats_berth_block (const struct pod_runner *r)
   node_map_set (b, "pod", pod);
   return b;
 }
+
+struct node *
+pod_stats_berth_static (const struct pod_runner *r)
+{
+  struct node *b = node_new_map (), *init, *app;
+  char *cg;
+
+  node_map_set_bool (b, "resourceEnforcement", pod_stats_enforced (r));
+  if (!pod_stats_enforced (r))
+    return b;
+  cg = pod_stats_pod_cgroup (r);
+  node_map_set (b, "cgroup", cg ? node_new_scalar (cg, true) : null_node ());
+  free (cg);
+  init = node_new_seq ();
+  app = node_new_seq ();
+  for (size_t i = 0; i < r->n; i++)
+    {
+      const struct runner_container *c = &r->c[i];
+      struct node *m = node_new_map ();
+      node_map_set_str (m, "name", c->spec->name);
+      node_map_set (m, "cgroup",
+                    c->cgroup_dir ? node_new_scalar (c->cgroup_dir, true)
+                                  : null_node ());
+      node_seq_append (c->init ? init : app, m);
+    }
+  node_map_set (b, "initContainers", init);
+  node_map_set (b, "containers", app);
+  return b;
+}
+
+/* The keys of FROM that TO lacks, into TO (shared). */
+static void
+add_missing_keys (struct node *to, const struct node *from)
+{
+  for (size_t i = 0; from && from->kind == NODE_MAP && i < from->len; i++)
+    if (node_map_get (to, from->pairs[i].key->text) == NULL)
+      node_map_set (to, from->pairs[i].key->text,
+                    node_ref (from->pairs[i].value));
+}
+
+static const struct node *
+entry_named (const struct node *seq, const char *name)
+{
+  for (size_t i = 0; seq && seq->kind == NODE_SEQ && i < seq->len; i++)
+    {
+      const struct node *n = node_map_get (seq->items[i], "name");
+      if (n && n->kind == NODE_SCALAR && strcmp (n->text, name) == 0)
+        return seq->items[i];
+    }
+  return NULL;
+}
+
+/* The container list KEY of FRESH completed from STORED's. */
+static void
+merge_list (struct node *fresh, const struct node *stored, const char *key)
+{
+  struct node *to = node_map_get (fresh, key);
+  const struct node *from = node_map_get (stored, key);
+  if (from == NULL || from->kind != NODE_SEQ)
+    return;
+  if (to == NULL || to->kind != NODE_SEQ)
+    {
+      node_map_set (fresh, key, node_ref ((struct node *)from));
+      return;
+    }
+  for (size_t i = 0; i < from->len; i++)
+    {
+      const struct node *name = node_map_get (from->items[i], "name");
+      struct node *mine;
+      if (name == NULL || name->kind != NODE_SCALAR)
+        continue;
+      mine = (struct node *)entry_named (to, name->text);
+      if (mine)
+        add_missing_keys (mine, from->items[i]);
+      else
+        node_seq_append (to, node_ref (from->items[i]));
+    }
+}
+
+void
+pod_stats_berth_complete (struct node *berth, const struct node *stored)
+{
+  if (stored == NULL || stored->kind != NODE_MAP)
+    return;
+  merge_list (berth, stored, "initContainers");
+  merge_list (berth, stored, "containers");
+  add_missing_keys (berth, stored);
+}

@@ -48,6 +48,19 @@
 /* The status.berth tree of R (a new map, owned by the caller). */
 struct node *pod_stats_berth_block (const struct pod_runner *r);
 
+/* The part of it that changes only with the pod, not with each sample:
+ * resourceEnforcement, cgroup, and each container's name and cgroup.  The
+ * pod worker stores this (a status write is persisted and fsync'ed) and
+ * serves the counters on read with pod_stats_berth_merge. */
+struct node *pod_stats_berth_static (const struct pod_runner *r);
+
+/* Complete BERTH (a tree of pod_stats_berth_block, not shared) with what
+ * STORED (a stored status.berth, may be NULL) has besides: the keys BERTH
+ * lacks, at the top and in each container's entry (matched by name;
+ * entries of other names are appended).  STORED's values are shared, not
+ * copied: BERTH must not be changed afterwards. */
+void pod_stats_berth_complete (struct node *berth, const struct node *stored);
+
 /* Whether R runs with cgroup limits and accounting. */
 bool pod_stats_enforced (const struct pod_runner *r);
 

@@ -222,6 +222,58 @@ START_TEST (test_berth_block_no_enforcement)
 }
 END_TEST
 
+/* What the pod worker stores (no counters) and what it serves on read:
+ * the counters completed with what the stored block has besides (the
+ * prober's records). */
+START_TEST (test_berth_static_and_complete)
+{
+  struct fixture f;
+  struct node *st, *b, *probes, *extra;
+  cleanup_free char *text = NULL;
+  fixture_init (&f);
+  st = pod_stats_berth_static (&f.r);
+  text = json (st);
+  ck_assert_str_eq (text,
+                    "{\"resourceEnforcement\":true,\"cgroup\":\"" POD_DIR
+                    "\",\"initContainers\":[{\"name\":\"setup\","
+                    "\"cgroup\":\"" POD_DIR "/setup\"}],"
+                    "\"containers\":[{\"name\":\"app\",\"cgroup\":\"" POD_DIR
+                    "/app\"}]}");
+  /* the prober adds to the stored block: a container entry's probes, and
+   * an entry of its own */
+  probes = node_new_map ();
+  node_map_set_str (probes, "readiness", "x");
+  node_map_set (item (k8s_get (st, "containers"), "app"), "probes", probes);
+  extra = node_new_map ();
+  node_map_set_str (extra, "name", "gone");
+  node_seq_append (k8s_get (st, "containers"), extra);
+  node_map_set_str (st, "note", "kept");
+
+  b = pod_stats_berth_block (&f.r);
+  pod_stats_berth_complete (b, st);
+  ck_assert_str_eq (k8s_get_str (b, "pod.cpu.nrThrottled"), "31");
+  ck_assert_str_eq (
+      k8s_get_str (item (k8s_get (b, "containers"), "app"), "probes.readiness"),
+      "x");
+  ck_assert_str_eq (
+      k8s_get_str (item (k8s_get (b, "containers"), "app"), "memory.peak"),
+      "52428800");
+  ck_assert_ptr_nonnull (item (k8s_get (b, "containers"), "gone"));
+  ck_assert_uint_eq (k8s_get (b, "containers")->len, 2);
+  ck_assert_str_eq (k8s_get_str (b, "note"), "kept");
+  /* the stored block is not changed */
+  ck_assert_ptr_null (
+      k8s_get (item (k8s_get (st, "containers"), "app"), "cpu"));
+  node_unref (b);
+  /* nothing stored: the counters alone */
+  b = pod_stats_berth_block (&f.r);
+  pod_stats_berth_complete (b, NULL);
+  ck_assert_uint_eq (k8s_get (b, "containers")->len, 1);
+  node_unref (b);
+  node_unref (st);
+}
+END_TEST
+
 /* ---- /metrics ---- */
 
 START_TEST (test_metrics_value_format)
@@ -280,6 +332,34 @@ metrics_text (const struct pod_runner *const *pods, size_t n)
 #define SETUP LABELS ("setup", "/berth/burstable/pod1234/setup", "busybox")
 #define POD LABELS ("", "/berth/burstable/pod1234", "")
 #define TS " 1795780800123\n"
+
+/* Each pod's series carry the time it was sampled, not the request's; a
+ * pod never sampled has none; spec series never have one. */
+START_TEST (test_metrics_sample_time)
+{
+  struct fixture f, g;
+  const struct pod_runner *pods[] = { &f.r, &g.r };
+  const int64_t sampled[] = { 1795780790000, 0 };
+  char *text = NULL;
+  size_t len = 0;
+  FILE *out = open_memstream (&text, &len);
+  fixture_init (&f);
+  fixture_init (&g);
+  g.pod.metadata.name = "other";
+  metrics_write_pods_sampled (out, pods, sampled, 2);
+  fclose (out);
+  ck_assert_ptr_nonnull (strstr (text, "container_memory_usage_bytes" APP
+                                       " 5.1380224e+07 1795780790000\n"));
+  ck_assert_ptr_nonnull (strstr (
+      text, "container_memory_usage_bytes{container=\"app\",id=\"/berth/"
+            "burstable/pod1234/app\",image=\"docker.io/library/"
+            "stress:latest\",name=\"\",namespace=\"mem-example\","
+            "pod=\"other\"} 5.1380224e+07\n"));
+  ck_assert_ptr_nonnull (
+      strstr (text, "container_spec_memory_limit_bytes" POD " 5.24288e+07\n"));
+  free (text);
+}
+END_TEST
 
 START_TEST (test_metrics_pods)
 {
@@ -528,6 +608,8 @@ main (void)
   int failed;
   tcase_add_test (tc, test_berth_block);
   tcase_add_test (tc, test_berth_block_no_enforcement);
+  tcase_add_test (tc, test_berth_static_and_complete);
+  tcase_add_test (tc, test_metrics_sample_time);
   tcase_add_test (tc, test_metrics_value_format);
   tcase_add_test (tc, test_metrics_pods);
   tcase_add_test (tc, test_metrics_escaping_and_empty);
