@@ -161,7 +161,9 @@ persist_on_change (struct store *s, const struct store_entry *e, bool deleted,
     {
       struct node *doc = node_new_map ();
       node_map_set_str (doc, "source", e->source);
-      node_map_set (doc, "object", store_entry_encode (e));
+      /* as stored: what status_extra serves (the accounting) changes
+       * with every sample and is not persisted */
+      node_map_set (doc, "object", store_entry_encode_stored (e));
       if (write_json (p->objects_fd, name, doc, err) < 0)
         {
           node_unref (meta);

@@ -540,6 +540,15 @@ store_entry_encode (const struct store_entry *e)
   return n;
 }
 
+struct node *
+store_entry_encode_stored (const struct store_entry *e)
+{
+  struct node *n = object_encode (e->obj);
+  if (e->status)
+    node_map_set (n, "status", node_ref (e->status));
+  return n;
+}
+
 int
 store_each_of_kind (struct store *s, const struct kind_info *k,
                     const char *what, store_each_fn fn, void *data,

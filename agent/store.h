@@ -138,6 +138,8 @@ void store_entry_free (struct store_entry *e);
 /* The object with its status, as the API returns it (status.berth from
  * its owner's status_extra when set). */
 struct node *store_entry_encode (const struct store_entry *e);
+/* The same as stored, without status_extra: what is persisted. */
+struct node *store_entry_encode_stored (const struct store_entry *e);
 
 /* Call FN for each object of kind K in S at the start of the call, in
  * order (a snapshot of namespaces and names: FN may create and remove
