@@ -52,6 +52,9 @@ struct worker_pod
   int64_t kill_deadline_ms;
   int64_t start_ms; /* status.startTime, for activeDeadlineSeconds */
   char *saved_state;
+  int64_t sampled_ms; /* the last pod_runner_sample (wall clock) */
+  bool dirty;         /* something happened to it: drive it in the next round */
+  int64_t due_ms;     /* ... or then (wall clock; -1: nothing due) */
 };
 
 static void worker_log (const char *fmt, ...)
@@ -144,6 +147,14 @@ wake (struct pod_worker *w)
     w->cfg.wake (w->cfg.wake_ctx);
 }
 
+/* Something happened to WP: a round soon, which drives it. */
+static void
+wake_pod (struct worker_pod *wp)
+{
+  wp->dirty = true;
+  wake (wp->w);
+}
+
 static void
 unwatch_pid (struct ctr_watch *cw)
 {
@@ -163,7 +174,7 @@ on_monitor_exit (struct loop *l, struct loop_watcher *w, uint32_t events)
   (void)l;
   (void)events;
   unwatch_pid (cw);
-  wake (cw->wp->w);
+  wake_pod (cw->wp);
 }
 
 static void
@@ -173,7 +184,8 @@ on_oom_event (struct loop *l, struct loop_watcher *w, uint32_t events)
   (void)l;
   (void)events;
   pod_runner_sample (&cw->wp->r);
-  wake (cw->wp->w);
+  cw->wp->sampled_ms = loop_wall_ms ();
+  wake_pod (cw->wp);
 }
 
 static void unprobe (struct pod_worker *w, struct ctr_watch *cw);
@@ -204,7 +216,7 @@ rewatch (struct worker_pod *wp)
             {
               /* exited meanwhile: collect it in the next round */
               berth_error_release (&err);
-              wake (wp->w);
+              wake_pod (wp);
             }
           else if (loop_io_add (loop, &cw->pid_w, fd, EPOLLIN, on_monitor_exit,
                                 cw, &err)
@@ -231,7 +243,7 @@ rewatch (struct worker_pod *wp)
           if (!run_hook (wp, i, HOOK_POST_START, 0))
             {
               pod_runner_post_start_done (&wp->r, c);
-              wake (wp->w);
+              wake_pod (wp);
             }
         }
       else if (wp->r.post_start_wait == c && (!want || wp->killing))
@@ -407,7 +419,7 @@ on_hook_done (void *ctx, enum hook_kind kind, bool ok, const char *message)
     {
       /* the pod's next container may start now */
       pod_runner_post_start_done (&wp->r, c);
-      wake (wp->w);
+      wake_pod (wp);
     }
   if (kind == HOOK_POST_START && !ok)
     {
@@ -431,7 +443,7 @@ on_hook_done (void *ctx, enum hook_kind kind, bool ok, const char *message)
       if (wp->kill_deadline_ms < loop_wall_ms () + 2000)
         wp->kill_deadline_ms = loop_wall_ms () + 2000;
     }
-  wake (wp->w);
+  wake_pod (wp);
 }
 
 /* ---- pods ---- */
@@ -504,6 +516,8 @@ adopt_or_start (struct pod_worker *w, const struct store_entry *e)
   int ret;
 
   wp->w = w;
+  wp->dirty = true;
+  wp->due_ms = -1;
   wp->uid = xstrdup (object_meta (e->obj)->uid);
   wp->ns = xstrdup (meta_ns (e->obj));
   wp->name = xstrdup (object_name (e->obj));
@@ -570,6 +584,7 @@ begin_kill (struct worker_pod *wp, int64_t grace, int64_t now)
   if (wp->killing)
     return;
   wp->killing = true;
+  wp->dirty = true;
   wp->r.stopping = true;
   if (wp->w->prober)
     prober_pod_terminating (wp->w->prober, wp->uid);
@@ -678,6 +693,8 @@ on_probe_result (void *ctx, const char *pod_uid, const char *container,
         && kind != PROBE_READINESS && result == PROBE_RESULT_FAILURE
         && wp->r.c[i].now.st.state == CSTATE_RUNNING)
       kill_for_probe (wp, i, kind);
+  if (wp)
+    wp->dirty = true;
   wake (w);
 }
 
@@ -778,6 +795,8 @@ remove_pod_at (struct pod_worker *w, size_t i)
   worker_pod_free (w->pods[i]);
   memmove (&w->pods[i], &w->pods[i + 1], (w->n - i - 1) * sizeof (*w->pods));
   w->n--;
+  /* a pod of the same name waiting for this one starts in the next round */
+  wake (w);
 }
 
 /* Whether a runner of the pod UID ever ran here and was not removed:
@@ -873,7 +892,11 @@ write_status (struct pod_worker *w, struct store *s, struct worker_pod *wp,
   if (w->prober)
     prober_update_pod_status (w->prober, wp->uid);
   st = pod_status_encode (&wp->r, e->status, w->host_ip, now);
-  node_map_set (st, "berth", pod_stats_berth_block (&wp->r));
+  /* the counters are served on read (status_extra), except a torn-down
+   * pod's final ones */
+  node_map_set (st, "berth",
+                wp->torn_down ? pod_stats_berth_block (&wp->r)
+                              : pod_stats_berth_static (&wp->r));
   if (w->prober)
     prober_status_attach (w->prober, wp->uid, node_map_get (st, "berth"));
   if (store_set_status (s, e, st, &err) < 0)
@@ -997,18 +1020,48 @@ drive (struct pod_worker *w, struct store *s, size_t i, int64_t now,
   return true;
 }
 
+/* Whether the pod WP is driven in this round (ALL: every pod is). */
+static bool
+due (const struct worker_pod *wp, bool all, int64_t now)
+{
+  return all || wp->dirty || (wp->due_ms >= 0 && wp->due_ms <= now);
+}
+
 static int
 worker_sync (struct controller *c, struct store *s, int64_t now,
              int64_t *next_ms, berth_error_t *err)
 {
   struct pod_worker *w = (struct pod_worker *)c;
+  bool all = w->objects_seen != s->objects_changed || now >= w->resync_ms;
   (void)err;
   *next_ms = -1;
+  if (all)
+    {
+      w->objects_seen = s->objects_changed;
+      w->resync_ms = now + POD_WORKER_RESYNC_MS;
+    }
   collect_refs (w, s);
   discover (w, s, now);
   for (size_t i = 0; i < w->n;)
-    if (drive (w, s, i, now, next_ms))
-      i++;
+    {
+      struct worker_pod *wp = w->pods[i];
+      int64_t next = -1;
+      if (!due (wp, all, now))
+        {
+          i++;
+          continue;
+        }
+      wp->dirty = false; /* what happens while it is driven sets it again */
+      if (drive (w, s, i, now, &next))
+        {
+          wp->due_ms = next;
+          i++;
+        }
+    }
+  for (size_t i = 0; i < w->n; i++)
+    earliest (next_ms, w->pods[i]->due_ms);
+  if (w->n > 0)
+    earliest (next_ms, w->resync_ms);
   remove_finished_deleted (w, s);
   return 0;
 }
@@ -1025,13 +1078,38 @@ on_sample (struct loop *l, struct loop_watcher *t, uint32_t events)
   for (size_t i = 0; i < w->n; i++)
     if (!w->pods[i]->torn_down)
       {
+        uint64_t events_before = w->cfg.store->events_changed;
         pod_runner_sample (&w->pods[i]->r);
+        w->pods[i]->sampled_ms = now;
         summary_history_record_pod (&w->history, &w->pods[i]->r, now);
+        /* an OOM kill found: its event is saved by a round */
+        if (w->cfg.store->events_changed != events_before)
+          wake_pod (w->pods[i]);
       }
   if (summary_node_read (now, &node, &err) == 0)
     summary_history_record_node (&w->history, &node);
   berth_error_release (&err);
-  wake (w);
+}
+
+/* status.berth as read: the counters of the last sample and the probes'
+ * records now, with what the stored status.berth has besides. */
+static struct node *
+status_extra (const struct store_entry *e, const struct node *stored,
+              void *data)
+{
+  struct pod_worker *w = data;
+  struct worker_pod *wp;
+  struct node *b;
+  if (e->obj->info->id != KIND_POD)
+    return NULL;
+  wp = pod_by_uid (w, object_meta (e->obj)->uid);
+  if (wp == NULL || wp->torn_down)
+    return NULL; /* its final counters are stored */
+  b = pod_stats_berth_block (&wp->r);
+  if (w->prober)
+    prober_status_attach (w->prober, wp->uid, b);
+  pod_stats_berth_complete (b, node_map_get (stored, "berth"));
+  return b;
 }
 
 static void
@@ -1040,6 +1118,11 @@ worker_free (struct controller *c)
   struct pod_worker *w = (struct pod_worker *)c;
   /* the containers outlive the agent: only our side goes */
   loop_watcher_del (&w->sample_timer);
+  if (w->cfg.store && w->cfg.store->status_extra_data == w)
+    {
+      w->cfg.store->status_extra = NULL;
+      w->cfg.store->status_extra_data = NULL;
+    }
   summary_history_free (&w->history);
   for (size_t i = 0; i < w->n; i++)
     worker_pod_free (w->pods[i]);
@@ -1095,6 +1178,8 @@ pod_worker_new (const struct pod_worker_config *cfg, struct pod_worker **out,
       worker_free (&w->base);
       return -1;
     }
+  w->cfg.store->status_extra = status_extra;
+  w->cfg.store->status_extra_data = w;
   *out = w;
   return 0;
 }
@@ -1104,6 +1189,15 @@ pod_worker_runner (const struct pod_worker *w, const char *uid)
 {
   struct worker_pod *wp = find_pod (w, uid);
   return wp ? &wp->r : NULL;
+}
+
+int64_t
+pod_worker_sampled_ms (const struct pod_worker *w, const struct pod_runner *r)
+{
+  for (size_t i = 0; i < w->n; i++)
+    if (&w->pods[i]->r == r)
+      return w->pods[i]->sampled_ms;
+  return 0;
 }
 
 size_t

@@ -30,6 +30,14 @@
  * kubelet's cAdvisor housekeeping is 10 s). */
 #define POD_WORKER_DEFAULT_SAMPLE_MS 10000
 
+/* Every pod is synced at least this often (the kubelet's --sync-frequency,
+ * 1 minute); in between, only the pods that something happened to (a
+ * container exited, an OOM, a probe result, a hook, a deadline of their
+ * own) and all of them when an object of the store changed.  A sample
+ * changes no status: the accounting in status.berth is served on read
+ * (store status_extra). */
+#define POD_WORKER_RESYNC_MS 60000
+
 struct pod_worker_config
 {
   struct runner_config runner; /* root, log dir, sandbox, cgroups, node,
@@ -58,7 +66,10 @@ struct pod_worker
   const struct config_map **cms;
   const struct secret **secrets;
   const struct pod_spec **admitted;
-  size_t n_cms, n_secrets, n_admitted, cap_refs;
+  size_t n_cms, n_secrets, n_admitted;
+  uint64_t objects_seen; /* the store's objects_changed at the last full
+                            round */
+  int64_t resync_ms;     /* the next full round (wall clock) */
   struct loop_watcher sample_timer;
   /* Liveness, readiness and startup probes of the running containers. */
   struct prober *prober;
@@ -78,6 +89,10 @@ const struct pod_runner *pod_worker_runner (const struct pod_worker *w,
  * returns the count. */
 size_t pod_worker_runners (const struct pod_worker *w,
                            const struct pod_runner **out, size_t max);
+
+/* When R (a runner of W) was last sampled (wall clock ms), 0: never. */
+int64_t pod_worker_sampled_ms (const struct pod_worker *w,
+                               const struct pod_runner *r);
 
 /* The node's capacity as the kubelet's cAdvisor reads it: online CPUs and
  * MemTotal, with the kubelet's defaults for the rest. */
