@@ -48,13 +48,17 @@ static int
 metrics (struct agent *a, char **out, size_t *len, const char **ctype)
 {
   const struct pod_runner *pods[AGENT_HTTP_MAX_PODS];
+  int64_t sampled[AGENT_HTTP_MAX_PODS];
   size_t n = a->worker
                  ? pod_worker_runners (a->worker, pods, AGENT_HTTP_MAX_PODS)
                  : 0;
   FILE *f = open_memstream (out, len);
   if (f == NULL)
     abort ();
-  metrics_write_pods (f, pods, n, loop_wall_ms ());
+  /* each pod's series at the time it was sampled, as cAdvisor serves them */
+  for (size_t i = 0; i < n; i++)
+    sampled[i] = pod_worker_sampled_ms (a->worker, pods[i]);
+  metrics_write_pods_sampled (f, pods, sampled, n);
   if (a->worker && a->worker->prober)
     {
       cleanup_free char *probes = NULL;
