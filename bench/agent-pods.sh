@@ -16,6 +16,9 @@
 #   SECONDS_=S    the measured window with the pods running (30)
 #   SMAPS=1       also print where the agent's RSS is: the largest mappings
 #                 of /proc/PID/smaps (Rss, Private_Dirty) and their totals
+#   MALLOC=1      and, at the end, the agent's malloc_stats() (in use and
+#                 free heap bytes, through gdb) and its RSS after a
+#                 malloc_trim(0)
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -108,3 +111,10 @@ awk -v what="$what" -v rss="$(rss)" -v c0="$c0" -v c1="$c1" -v hz="$hz" -v s="$s
   printf "agent with %s: RSS %.1f MiB; CPU %.2f%% of a core over %d s (%d ticks)\n",
     what, rss / 1024, (c1 - c0) * 100 / hz / s, s, c1 - c0 }'
 smaps
+if [ -n "${MALLOC:-}" ]; then
+  gdb -q -batch -p "$agent" -ex 'call (void) malloc_stats ()' >/dev/null 2>&1 || true
+  sleep 0.5
+  grep -A3 '^Total' "$tmp/agent.log" | tail -4 || true
+  gdb -q -batch -p "$agent" -ex 'call (int) malloc_trim (0)' >/dev/null 2>&1 || true
+  printf 'after malloc_trim(0): RSS %.1f MiB\n' "$(awk -v r="$(rss)" 'BEGIN {print r / 1024}')"
+fi
