@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "agent_http.h"
+#include "bridge_nf.h"
 #include "cleanup.h"
 #include "codec.h"
 #include "cronjob_controller.h"
@@ -213,6 +214,14 @@ new_services (struct agent *a, const struct agent_options *opt,
   so.ranges = a->service_ranges;
   so.cluster_cidr = opt->cluster_cidr ?: "10.88.0.0/16";
   so.routing = !opt->no_service_routing;
+  if (so.routing && !opt->sandbox.no_cni)
+    {
+      /* pod -> Service -> a pod on the same bridge */
+      berth_error_t e = NULL;
+      if (bridge_nf_enable ("/proc/sys", &e) < 0)
+        agent_log ("%s", berth_error_msg (&e));
+      berth_error_release (&e);
+    }
   so.change_ns = &a->round_change_ns;
   so.change_live_ns = &a->change_ns;
   so.log = agent_log;
