@@ -241,7 +241,17 @@ add_service_chains (struct nft_service_state *st,
                "jump mark-for-masquerade\ngoto service-%s\n", svc_chain);
 }
 
-/* One service port: its chains and its map elements. */
+static int
+cmp_endpoint (const void *a, const void *b)
+{
+  const struct nft_endpoint *x = a, *y = b;
+  int c = strcmp (x->ip, y->ip);
+  return c ? c : (x->port > y->port) - (x->port < y->port);
+}
+
+/* One service port: its chains and its map elements.  The endpoints are
+ * taken in a canonical order, so that the same set of endpoints is the
+ * same state whatever order the caller found them in. */
 static void
 add_port (struct nft_service_state *st, const struct nft_service_config *c,
           const struct nft_service_port *p, char ***keys, size_t *nkeys)
@@ -249,6 +259,7 @@ add_port (struct nft_service_state *st, const struct nft_service_config *c,
   cleanup_free char *svc_chain = nft_service_chain_base (p, NULL);
   cleanup_free char *verdict = NULL;
   char **ep_chains = xcalloc_ (p->neps, sizeof (char *));
+  struct nft_endpoint *eps = xcalloc_ (p->neps, sizeof (*eps));
   size_t neps = 0;
   char proto[8];
 
@@ -258,13 +269,13 @@ add_port (struct nft_service_state *st, const struct nft_service_config *c,
     goto out;
   if (!seen_key (keys, nkeys, "%s", p->cluster_ip))
     add_elem (st, E_CLUSTER_IPS, NULL, "%s", p->cluster_ip);
+  if (p->neps)
+    memcpy (eps, p->eps, p->neps * sizeof (*eps));
+  qsort (eps, p->neps, sizeof (*eps), cmp_endpoint);
   for (size_t i = 0; i < p->neps; i++)
     {
-      const struct nft_endpoint *ep = &p->eps[i];
-      bool dup = false;
-      for (size_t j = 0; j < i; j++)
-        dup |= strcmp (p->eps[j].ip, ep->ip) == 0 && p->eps[j].port == ep->port;
-      if (dup)
+      const struct nft_endpoint *ep = &eps[i];
+      if (i > 0 && cmp_endpoint (&eps[i - 1], ep) == 0)
         continue;
       ep_chains[neps] = nft_service_chain_base (p, ep);
       add_chain (st, prefixed ("endpoint", ep_chains[neps]),
@@ -299,6 +310,7 @@ out:
   for (size_t i = 0; i < neps; i++)
     free (ep_chains[i]);
   free (ep_chains);
+  free (eps);
 }
 
 struct nft_service_state *

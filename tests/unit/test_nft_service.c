@@ -260,6 +260,16 @@ START_TEST (test_state_diff)
   b = nft_service_state_new (&cfg, &one, 1);
   c = nft_service_state_new (&cfg, &none, 1);
   ck_assert_ptr_null (nft_service_state_diff ("berth", a, a));
+  {
+    /* the same endpoints found in another order: no change */
+    struct nft_endpoint rev[] = { eps[1], eps[0] };
+    struct nft_service_port q = p;
+    struct nft_service_state *r;
+    q.eps = rev;
+    r = nft_service_state_new (&cfg, &q, 1);
+    ck_assert_ptr_null (nft_service_state_diff ("berth", a, r));
+    nft_service_state_free (r);
+  }
   ck_assert_uint_eq (nft_service_state_chains (a), 4);
 
   /* one endpoint fewer: its chain goes, the service chain is refilled */
