@@ -30,6 +30,11 @@ struct service_controller
   struct nft_service nft;
   bool nft_open, nft_failed, table_present;
   bool swept; /* a stale table looked for */
+  /* the last computed state: handed to nftables (then shown is its
+   * committed state), or kept here without routing; its text is written
+   * only when asked for (service_controller_ruleset) */
+  struct nft_service_state *kept;
+  const struct nft_service_state *shown;
   char *ruleset;
   struct remembered *mem;
   size_t nmem;
@@ -429,16 +434,30 @@ record_latency (struct service_controller *c, int64_t t_start, int64_t t_end)
   st->samples[st->nsamples++ % SERVICE_LATENCY_SAMPLES] = st->last_ms;
 }
 
-static int
-program (struct service_controller *c, const struct routes *rt,
-         berth_error_t *err)
+static struct nft_service_config
+nft_config (const struct service_controller *c)
 {
-  struct nft_service_config cfg = {
+  return (struct nft_service_config){
     .table = c->table,
     .service_cidr = c->opt.ranges.cidr,
     .cluster_cidr = c->cluster_cidr,
     .masq_mark = NFT_SERVICE_MASQ_MARK,
   };
+}
+
+/* Keep ST (the state not handed to nftables) for the ruleset text. */
+static void
+keep (struct service_controller *c, struct nft_service_state *st)
+{
+  c->kept = st;
+  c->shown = st;
+}
+
+static int
+program (struct service_controller *c, const struct routes *rt,
+         berth_error_t *err)
+{
+  struct nft_service_config cfg = nft_config (c);
   struct nft_service_result res;
   struct nft_service_state *st;
   int64_t t0;
@@ -446,21 +465,24 @@ program (struct service_controller *c, const struct routes *rt,
 
   st = nft_service_state_new (&cfg, rt->ports, rt->n);
   free (c->ruleset);
-  c->ruleset = nft_service_state_full (&cfg, st);
+  c->ruleset = NULL;
+  nft_service_state_free (c->kept);
+  c->kept = NULL;
+  c->shown = NULL;
   for (size_t i = 0; i < rt->n; i++)
     neps += rt->ports[i].neps;
   c->stats.routed_ports = rt->n;
   c->stats.routed_endpoints = neps;
   if (!c->opt.routing || c->nft_failed)
     {
-      nft_service_state_free (st);
+      keep (c, st);
       return 0;
     }
   if (!c->nft_open)
     {
       if (nft_service_open (&c->nft, c->table, err) < 0)
         {
-          nft_service_state_free (st);
+          keep (c, st);
           return -1;
         }
       c->nft_open = true;
@@ -468,7 +490,7 @@ program (struct service_controller *c, const struct routes *rt,
   t0 = mono_ns ();
   if (rt->n == 0)
     {
-      nft_service_state_free (st);
+      keep (c, st);
       /* nothing to route: no table at all (also none left by an agent
        * that was killed) */
       if ((c->table_present || !c->swept)
@@ -499,6 +521,7 @@ program (struct service_controller *c, const struct routes *rt,
     }
   c->table_present = true;
   c->swept = true;
+  c->shown = c->nft.applied;
   if (res.changed)
     {
       record_latency (c, t0, mono_ns ());
@@ -557,6 +580,7 @@ sc_free (struct controller *base)
     }
   free (c->mem);
   free (c->ruleset);
+  nft_service_state_free (c->kept);
   free (c->cluster_cidr);
   free (c->table);
   free (c);
@@ -594,7 +618,14 @@ service_controller_stats (const struct controller *c)
 }
 
 const char *
-service_controller_ruleset (const struct controller *c)
+service_controller_ruleset (const struct controller *base)
 {
-  return ((const struct service_controller *)c)->ruleset;
+  /* written on demand: a sync computes the state, not its text */
+  struct service_controller *c = (struct service_controller *)base;
+  if (c->ruleset == NULL && c->shown)
+    {
+      struct nft_service_config cfg = nft_config (c);
+      c->ruleset = nft_service_state_full (&cfg, c->shown);
+    }
+  return c->ruleset;
 }
