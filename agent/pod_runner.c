@@ -429,6 +429,8 @@ ensure_cgroup (struct pod_runner *r, struct runner_container *c,
   return 0;
 }
 
+static void collect (struct pod_runner *r, struct runner_container *c);
+
 static void
 start_container (struct pod_runner *r, struct runner_container *c)
 {
@@ -439,6 +441,7 @@ start_container (struct pod_runner *r, struct runner_container *c)
   struct mount_set mounts = { 0 };
   struct container_spec spec = { 0 };
   cleanup_free char *termlog = NULL, *logp = NULL, *hostname_env = NULL;
+  cleanup_free char *seccomp_cache = NULL;
   berth_error_t err = NULL;
   pid_t pid;
   int adj = 0;
@@ -505,6 +508,8 @@ start_container (struct pod_runner *r, struct runner_container *c)
         }
     }
   seccomp_spec (r->cfg, ps, ctr, &spec);
+  seccomp_cache = xasprintf ("%s/seccomp", r->cfg->root);
+  spec.seccomp_cache_dir = seccomp_cache;
   spec.mounts = mounts.items;
   spec.mounts_len = mounts.len;
   spec.termination_log = termlog;
@@ -538,6 +543,8 @@ start_container (struct pod_runner *r, struct runner_container *c)
   set_str (&c->now.waiting_reason, NULL);
   set_str (&c->now.waiting_message, NULL);
   emit (r, "Normal", "Started", ctr->name, "Started container %s", ctr->name);
+  /* its startedAt, as the monitor recorded it (or its exit already) */
+  collect (r, c);
   if (r->cfg->post_start_gates && ctr->lifecycle && ctr->lifecycle->post_start)
     r->post_start_wait = c;
 out:

@@ -154,13 +154,13 @@ init_seccomp_profile (const struct container_spec *spec, uint64_t caps,
 }
 
 static int
-init_namespaces_and_stdio (const struct container_spec *spec, int out_fd,
-                           int err_fd, berth_error_t *err)
+init_namespaces_and_stdio (const struct container_spec *spec, bool in_cgroup,
+                           int out_fd, int err_fd, berth_error_t *err)
 {
   char buf[32];
   int fd;
 
-  if (spec->cgroup_dir != NULL)
+  if (spec->cgroup_dir != NULL && !in_cgroup)
     {
       cleanup_free char *procs = NULL;
       if (asprintf (&procs, "%s/cgroup.procs", spec->cgroup_dir) < 0)
@@ -216,9 +216,20 @@ apply_rlimits (const struct container_spec *spec, berth_error_t *err)
       err);
 }
 
+/* The filter: the one container_start compiled, or built here. */
 static int
-init_steps (const struct container_spec *spec, int out_fd, int err_fd,
-            berth_error_t *err)
+init_seccomp_load (const struct container_prep *prep,
+                   const struct seccomp_profile *prof, berth_error_t *err)
+{
+  if (prep->seccomp_ready)
+    return seccomp_bpf_load (&prep->seccomp, err);
+  return seccomp_profile_load (prof, err);
+}
+
+static int
+init_steps (const struct container_spec *spec,
+            const struct container_prep *prep, bool in_cgroup, int out_fd,
+            int err_fd, berth_error_t *err)
 {
   struct seccomp_profile prof = { 0 };
   struct security_user user = { 0 };
@@ -229,14 +240,16 @@ init_steps (const struct container_spec *spec, int out_fd, int err_fd,
   uint64_t caps;
 
   setsid ();
-  if (init_namespaces_and_stdio (spec, out_fd, err_fd, err) < 0)
+  if (init_namespaces_and_stdio (spec, in_cgroup, out_fd, err_fd, err) < 0)
     return -1;
   if (security_caps_compute (spec->privileged, spec->cap_add, spec->cap_add_len,
                              spec->cap_drop, spec->cap_drop_len, &caps, err)
           < 0
-      || init_seccomp_profile (spec, caps, &prof, err) < 0)
+      || (!prep->seccomp_ready
+          && init_seccomp_profile (spec, caps, &prof, err) < 0))
     return -1;
-  have_seccomp = prof.len > 0 || prof.default_action != 0;
+  have_seccomp = prep->seccomp_ready ? prep->seccomp.len > 0
+                                     : prof.len > 0 || prof.default_action != 0;
   init_paths_make (spec, &p);
   rc.lower_dirs = spec->layers;
   rc.lower_len = spec->layers_len;
@@ -250,8 +263,9 @@ init_steps (const struct container_spec *spec, int out_fd, int err_fd,
   rc.termination_path = spec->termination_path;
   rc.mounts = spec->mounts;
   rc.mounts_len = spec->mounts_len;
-  if (rootfs_mount_overlay (&rc, err) < 0
-      || security_user_resolve (p.merged, &spec->user, &user, err) < 0
+  if (rootfs_mount_overlay (&rc, err) < 0)
+    return -1;
+  if (security_user_resolve (p.merged, &spec->user, &user, err) < 0
       || rootfs_setup (&rc, err) < 0)
     return -1;
   if (chdir (spec->cwd ? spec->cwd : "/") < 0)
@@ -263,14 +277,14 @@ init_steps (const struct container_spec *spec, int out_fd, int err_fd,
   /* Without no_new_privs the filter needs CAP_SYS_ADMIN: load it while
    * the capabilities are still all there (runc does the same). */
   if (have_seccomp && !spec->no_new_privs
-      && seccomp_profile_load (&prof, err) < 0)
+      && init_seccomp_load (prep, &prof, err) < 0)
     return -1;
   if (security_apply_identity (&user, caps, err) < 0)
     return -1;
   if (spec->no_new_privs && security_set_no_new_privs (err) < 0)
     return -1;
   if (have_seccomp && spec->no_new_privs
-      && seccomp_profile_load (&prof, err) < 0)
+      && init_seccomp_load (prep, &prof, err) < 0)
     return -1;
   if (syscall (SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
     return berth_error_sys (err, errno, "close_range");
@@ -279,13 +293,14 @@ init_steps (const struct container_spec *spec, int out_fd, int err_fd,
 }
 
 void
-container_init (const struct container_spec *spec, int stdout_fd, int stderr_fd,
-                int report_fd)
+container_init (const struct container_spec *spec,
+                const struct container_prep *prep, bool in_cgroup,
+                int stdout_fd, int stderr_fd, int report_fd)
 {
   berth_error_t err = NULL;
   const char *msg;
 
-  init_steps (spec, stdout_fd, stderr_fd, &err);
+  init_steps (spec, prep, in_cgroup, stdout_fd, stderr_fd, &err);
   msg = berth_error_msg (&err);
   if (write (report_fd, msg, strlen (msg)) < 0)
     _exit (126);
@@ -391,10 +406,40 @@ check_absolute (const struct container_spec *spec, berth_error_t *err)
   return 0;
 }
 
+/* The seccomp filter, compiled here (or taken from the cache) rather than
+ * in every container's init.  Whatever fails is left to the init, which
+ * builds the profile again and reports the failure as a start error. */
+static void
+prepare_seccomp (const struct container_spec *spec, struct container_prep *p)
+{
+  struct seccomp_profile prof = { 0 };
+  berth_error_t e = NULL;
+  uint64_t caps;
+
+  if (security_caps_compute (spec->privileged, spec->cap_add, spec->cap_add_len,
+                             spec->cap_drop, spec->cap_drop_len, &caps, &e)
+          < 0
+      || init_seccomp_profile (spec, caps, &prof, &e) < 0)
+    {
+      berth_error_release (&e);
+      seccomp_profile_free (&prof);
+      return;
+    }
+  if (prof.len == 0 && prof.default_action == 0)
+    p->seccomp_ready = true;
+  else if (seccomp_cache_get (spec->seccomp_cache_dir, &prof, &p->seccomp, &e)
+           == 0)
+    p->seccomp_ready = true;
+  else
+    berth_error_release (&e);
+  seccomp_profile_free (&prof);
+}
+
 int
 container_start (const struct container_spec *spec, pid_t *pid,
                  berth_error_t *err)
 {
+  struct container_prep prep = { 0 };
   berth_error_t rec_err = NULL;
   int sync[2];
   pid_t child;
@@ -415,13 +460,18 @@ container_start (const struct container_spec *spec, pid_t *pid,
    * unknown capability) fails in the init, with its own report. */
   if (container_exec_record (spec, &rec_err) < 0)
     berth_error_release (&rec_err);
+  prepare_seccomp (spec, &prep);
   if (pipe2 (sync, O_CLOEXEC) < 0)
-    return berth_error_sys (err, errno, "pipe");
+    {
+      seccomp_bpf_free (&prep.seccomp);
+      return berth_error_sys (err, errno, "pipe");
+    }
   child = fork ();
   if (child < 0)
     {
       close (sync[0]);
       close (sync[1]);
+      seccomp_bpf_free (&prep.seccomp);
       return berth_error_sys (err, errno, "fork");
     }
   if (child == 0)
@@ -430,9 +480,10 @@ container_start (const struct container_spec *spec, pid_t *pid,
       setsid ();
       child = fork ();
       if (child == 0)
-        monitor_run (spec, sync[1]);
+        monitor_run (spec, &prep, sync[1]);
       _exit (child < 0 ? 1 : 0);
     }
+  seccomp_bpf_free (&prep.seccomp);
   close (sync[1]);
   while (waitpid (child, &status, 0) < 0 && errno == EINTR)
     ;

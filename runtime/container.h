@@ -21,6 +21,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "seccomp_cache.h"
 #include "rootfs.h"
 #include "security.h"
 
@@ -66,6 +67,9 @@ struct container_spec
   enum container_seccomp seccomp;
   const char *seccomp_root;    /* Localhost: the kubelet's seccomp dir */
   const char *seccomp_profile; /* Localhost: the file under it */
+  /* Compiled filters are kept here (seccomp_cache.h); NULL: compiled at
+   * every start. */
+  const char *seccomp_cache_dir;
 
   const struct rootfs_mount *mounts; /* volumes, /etc/hosts, ... */
   size_t mounts_len;
@@ -143,11 +147,23 @@ int container_monitor_pidfd (const char *instance_dir, berth_error_t *err);
 
 const char *container_state_name (enum container_state s);
 
+/* Internal, for monitor.c: what container_start works out before the
+ * monitor forks.  SECCOMP_READY: SECCOMP is the filter to load (len 0:
+ * none); otherwise the init builds it from the spec and reports what
+ * fails. */
+struct container_prep
+{
+  bool seccomp_ready;
+  struct seccomp_bpf seccomp;
+};
+
 /* Internal, for monitor.c: the container's init in the cloned child.
  * Never returns: execs, or writes what failed to REPORT_FD (close-on-exec)
- * and exits 127.  STDOUT_FD/STDERR_FD become its fds 1 and 2. */
+ * and exits 127.  STDOUT_FD/STDERR_FD become its fds 1 and 2.  IN_CGROUP:
+ * it was cloned into spec->cgroup_dir already. */
 __attribute__ ((noreturn)) void
-container_init (const struct container_spec *spec, int stdout_fd, int stderr_fd,
-                int report_fd);
+container_init (const struct container_spec *spec,
+                const struct container_prep *prep, bool in_cgroup,
+                int stdout_fd, int stderr_fd, int report_fd);
 
 #endif

@@ -192,7 +192,7 @@ import_locked (struct image_store *s, const struct image_ref *ref,
   if (ret == 0)
     ret = image_store_gc_locked (s, err);
   if (ret == 0 && out)
-    ret = image_store_info_build (s, ref->full, mdigest, out, err);
+    ret = image_store_info_build (s, ref->full, mdigest, false, out, err);
   oci_manifest_clear (&m);
   oci_config_clear (&c);
   return ret;

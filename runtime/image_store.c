@@ -390,10 +390,13 @@ image_store_put_blob (struct image_store *s, const char *digest,
   return write_atomic (s, rel, buf, len, err);
 }
 
-/* Read the blob DIGEST and check it still has that digest. */
+/* Read the blob DIGEST; with VERIFY, check it still has that digest.  A
+ * container start trusts the store, as containerd's does (blobs are
+ * verified when they come in, and by `image ls` and the GC): hashing
+ * there would cost the start libcrypto's initialization. */
 static int
-read_blob (struct image_store *s, const char *digest, char **out, size_t *len,
-           berth_error_t *err)
+read_blob (struct image_store *s, const char *digest, bool verify, char **out,
+           size_t *len, berth_error_t *err)
 {
   cleanup_free char *rel = NULL, *buf = NULL;
   cleanup_close int fd = -1;
@@ -406,11 +409,11 @@ read_blob (struct image_store *s, const char *digest, char **out, size_t *len,
   if (fd < 0)
     return berth_error_sys (err, errno, "blob %s: %s/%s", digest, s->dir, rel);
   ret = oci_read_fd (fd, rel, &buf, len, err);
-  if (ret == 0)
+  if (ret == 0 && verify)
     ret = oci_digest_buf (buf, *len, got, err);
   if (ret < 0)
     return ret;
-  if (strcmp (got, digest) != 0)
+  if (verify && strcmp (got, digest) != 0)
     return berth_error_make (err, EIO, "blob %s: %s/%s is damaged (%s)", digest,
                              s->dir, rel, got);
   *out = steal_pointer (&buf);
@@ -419,13 +422,13 @@ read_blob (struct image_store *s, const char *digest, char **out, size_t *len,
 
 /* The manifest and config of an image in the store. */
 static int
-read_image (struct image_store *s, const char *manifest_digest,
+read_image (struct image_store *s, const char *manifest_digest, bool verify,
             struct oci_manifest *m, struct oci_config *c, size_t *mlen,
             berth_error_t *err)
 {
   cleanup_free char *mbuf = NULL, *cbuf = NULL, *what = NULL;
   size_t clen;
-  int ret = read_blob (s, manifest_digest, &mbuf, mlen, err);
+  int ret = read_blob (s, manifest_digest, verify, &mbuf, mlen, err);
 
   if (ret == 0)
     ret = oci_manifest_parse (mbuf, *mlen, manifest_digest, m, err);
@@ -437,7 +440,7 @@ read_image (struct image_store *s, const char *manifest_digest,
       return berth_error_make (err, EINVAL, "%s: an index, not a manifest",
                                manifest_digest);
     }
-  ret = read_blob (s, m->config.digest, &cbuf, &clen, err);
+  ret = read_blob (s, m->config.digest, verify, &cbuf, &clen, err);
   if (ret == 0)
     ret = oci_config_parse (cbuf, clen, m->config.digest, c, err);
   if (ret == 0 && c->n_diff_ids != m->n_layers)
@@ -496,14 +499,14 @@ image_info_lowerdir (const struct image_info *info, char **out,
 
 int
 image_store_info_build (struct image_store *s, const char *ref,
-                        const char *manifest_digest, struct image_info **out,
-                        berth_error_t *err)
+                        const char *manifest_digest, bool verify,
+                        struct image_info **out, berth_error_t *err)
 {
   struct oci_manifest m = { 0 };
   struct oci_config c = { 0 };
   struct image_info *i;
   size_t mlen;
-  int ret = read_image (s, manifest_digest, &m, &c, &mlen, err);
+  int ret = read_image (s, manifest_digest, verify, &m, &c, &mlen, err);
 
   if (ret < 0)
     return berth_error_wrap (err, "image \"%s\"", ref);
@@ -584,7 +587,8 @@ image_store_lookup (struct image_store *s, const char *ref,
                                 "\"berth image import %s PATH\"",
                                 r.full, ref);
       else if (ret == 0)
-        ret = image_store_info_build (s, r.full, refs.digests[i], out, err);
+        ret = image_store_info_build (s, r.full, refs.digests[i], false, out,
+                                      err);
       image_store_unlock (s);
     }
   refs_clear (&refs);
@@ -615,7 +619,7 @@ image_store_list (struct image_store *s, struct image_info ***out, size_t *n,
     v = calloc (refs.n + 1, sizeof (*v));
   for (size_t i = 0; ret == 0 && i < refs.n; i++)
     {
-      ret = image_store_info_build (s, refs.names[i], refs.digests[i],
+      ret = image_store_info_build (s, refs.names[i], refs.digests[i], true,
                                     &v[count], err);
       if (ret == 0)
         count++;
@@ -746,7 +750,7 @@ image_store_gc_locked (struct image_store *s, berth_error_t *err)
       struct oci_config c = { 0 };
       size_t mlen;
       /* an unreadable image stops the collection: keep everything */
-      ret = read_image (s, refs.digests[i], &m, &c, &mlen, err);
+      ret = read_image (s, refs.digests[i], true, &m, &c, &mlen, err);
       if (ret < 0)
         {
           berth_error_wrap (err, "gc: image \"%s\"", refs.names[i]);

@@ -36,9 +36,10 @@ int image_store_put_blob (struct image_store *s, const char *digest,
 int image_store_set_ref (struct image_store *s, const char *ref,
                          const char *manifest_digest, berth_error_t *err);
 
-/* The info of the image REF -> MANIFEST_DIGEST, from the stored blobs. */
+/* The info of the image REF -> MANIFEST_DIGEST, from the stored blobs;
+ * with VERIFY, the manifest and config are checked against their digests. */
 int image_store_info_build (struct image_store *s, const char *ref,
-                            const char *manifest_digest,
+                            const char *manifest_digest, bool verify,
                             struct image_info **out, berth_error_t *err);
 
 /* Collect garbage; the caller holds the exclusive lock. */

@@ -330,11 +330,54 @@ monitor_loop (const struct container_spec *spec, struct container_status *st,
   _exit (0);
 }
 
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/* The kernel's struct clone_args up to cgroup (CLONE_ARGS_SIZE_VER2). */
+struct clone3_args
+{
+  uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size,
+      tls, set_tid, set_tid_size, cgroup;
+};
+
+/* Straight into the container's cgroup when the kernel can (5.7+), as
+ * crun does: writing cgroup.procs afterwards moves a running task, which
+ * costs the cgroup core an RCU grace period.  *IN_CGROUP says which. */
 static pid_t
-clone_container (const struct container_spec *spec, int pipes[2][2],
+clone_flags (const struct container_spec *spec, unsigned long flags,
+             bool *in_cgroup)
+{
+  struct clone3_args a = { .flags = flags, .exit_signal = SIGCHLD };
+  cleanup_close int cg = -1;
+  pid_t pid;
+
+  *in_cgroup = false;
+  if (spec->cgroup_dir != NULL)
+    cg = open (spec->cgroup_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (cg >= 0)
+    {
+      a.flags |= CLONE_INTO_CGROUP;
+      a.cgroup = (uint64_t)cg;
+      pid = syscall (SYS_clone3, &a, sizeof (a));
+      if (pid >= 0)
+        {
+          *in_cgroup = true;
+          return pid;
+        }
+      /* an older kernel, or a cgroup it refuses: the init joins it by
+       * cgroup.procs, which reports what is wrong */
+    }
+  return syscall (SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+}
+
+static pid_t
+clone_container (const struct container_spec *spec,
+                 const struct container_prep *prep, int pipes[2][2],
                  int report[2], const sigset_t *old, berth_error_t *err)
 {
-  unsigned long flags = CLONE_NEWNS | SIGCHLD;
+  unsigned long flags = CLONE_NEWNS;
+  bool in_cgroup;
   pid_t pid;
   int fd;
 
@@ -352,7 +395,7 @@ clone_container (const struct container_spec *spec, int pipes[2][2],
     flags |= CLONE_NEWIPC;
   if (spec->uts_ns == NULL)
     flags |= CLONE_NEWUTS;
-  pid = syscall (SYS_clone, flags, NULL, NULL, NULL, NULL);
+  pid = clone_flags (spec, flags, &in_cgroup);
   if (pid < 0)
     return berth_error_sys (err, errno, "clone");
   if (pid == 0)
@@ -361,7 +404,8 @@ clone_container (const struct container_spec *spec, int pipes[2][2],
       close (pipes[0][0]);
       close (pipes[1][0]);
       close (report[0]);
-      container_init (spec, pipes[0][1], pipes[1][1], report[1]);
+      container_init (spec, prep, in_cgroup, pipes[0][1], pipes[1][1],
+                      report[1]);
     }
   return pid;
 }
@@ -422,7 +466,8 @@ report_start_error (const struct container_spec *spec,
 }
 
 void
-monitor_run (const struct container_spec *spec, int sync_fd)
+monitor_run (const struct container_spec *spec,
+             const struct container_prep *prep, int sync_fd)
 {
   struct container_status st = { 0 };
   berth_error_t err = NULL;
@@ -447,7 +492,7 @@ monitor_run (const struct container_spec *spec, int sync_fd)
   if (sigfd < 0 || pipe2 (pipes[0], O_CLOEXEC) < 0
       || pipe2 (pipes[1], O_CLOEXEC) < 0 || pipe2 (report, O_CLOEXEC) < 0)
     report_start_error (spec, &st, sync_fd, "monitor: pipes");
-  st.pid = clone_container (spec, pipes, report, &old, &err);
+  st.pid = clone_container (spec, prep, pipes, report, &old, &err);
   if (st.pid < 0)
     report_start_error (spec, &st, sync_fd, berth_error_msg (&err));
   close (pipes[0][1]);

@@ -16,6 +16,7 @@
 /* Run the monitor: never returns.  SYNC_FD gets "ok PID\n" or
  * "error\nMESSAGE" once the container has exec'd or failed. */
 __attribute__ ((noreturn)) void monitor_run (const struct container_spec *spec,
+                                             const struct container_prep *prep,
                                              int sync_fd);
 
 int monitor_status_write (const char *instance_dir,

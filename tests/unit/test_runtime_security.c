@@ -3,9 +3,10 @@
  * WithUser/WithAdditionalGIDs), the kubelet's runAsNonRoot messages
  * (verifyRunAsNonRoot), capability sets (containerd's defaults and
  * WithCapabilities), and seccomp profiles (RuntimeDefault rule counts and
- * actions, Localhost JSON).
+ * actions, Localhost JSON), and the cache of compiled filters.
  */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <linux/capability.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "seccomp_cache.h"
 #include "seccomp_profile.h"
 #include "security.h"
 
@@ -292,6 +294,104 @@ START_TEST (test_seccomp_localhost)
 }
 END_TEST
 
+/* The only entry of DIR (a path the caller frees). */
+static char *
+cache_entry (const char *dir, size_t *count)
+{
+  char *path = NULL;
+  DIR *d = opendir (dir);
+  struct dirent *de;
+
+  *count = 0;
+  ck_assert_ptr_nonnull (d);
+  while ((de = readdir (d)) != NULL)
+    if (de->d_name[0] != '.')
+      {
+        (*count)++;
+        free (path);
+        ck_assert_int_gt (asprintf (&path, "%s/%s", dir, de->d_name), 0);
+      }
+  closedir (d);
+  return path;
+}
+
+START_TEST (test_seccomp_cache)
+{
+  static const char json[] = "{\"defaultAction\":\"SCMP_ACT_ERRNO\","
+                             "\"syscalls\":[{\"names\":[\"read\"],"
+                             "\"action\":\"SCMP_ACT_ALLOW\"}]}";
+  char tmpl[] = "/tmp/berth-seccomp-XXXXXX";
+  char *dir = mkdtemp (tmpl);
+  struct seccomp_profile p = { 0 }, q = { 0 };
+  struct seccomp_bpf fresh, a, b, c;
+  berth_error_t err = NULL;
+  cleanup_free char *entry = NULL, *data = NULL;
+  size_t n, len, prog;
+  FILE *f;
+
+  ck_assert_ptr_nonnull (dir);
+  seccomp_profile_runtime_default (security_default_caps (), 6, 1, &p);
+  ck_assert_int_eq (seccomp_cache_get (NULL, &p, &fresh, &err), 0);
+  ck_assert_uint_gt (fresh.len, 300);
+
+  /* compiled once, stored, and the same program as without the cache */
+  ck_assert_int_eq (seccomp_cache_get (dir, &p, &a, &err), 0);
+  entry = cache_entry (dir, &n);
+  ck_assert_uint_eq (n, 1);
+  ck_assert_uint_eq (a.len, fresh.len);
+  prog = fresh.len * 8;
+  ck_assert_int_eq (memcmp (a.insns, fresh.insns, prog), 0);
+
+  /* the next start reads the entry: a byte changed in its program shows */
+  f = fopen (entry, "r+");
+  ck_assert_ptr_nonnull (f);
+  ck_assert_int_eq (fseek (f, -1, SEEK_END), 0);
+  fputc (0x5a ^ ((unsigned char *)fresh.insns)[prog - 1], f);
+  fclose (f);
+  ck_assert_int_eq (seccomp_cache_get (dir, &p, &b, &err), 0);
+  ck_assert_uint_eq (b.len, fresh.len);
+  ck_assert_int_ne (memcmp (b.insns, fresh.insns, prog), 0);
+
+  /* an entry for another profile under that name (a collision) is not
+   * taken: recompiled, and the entry replaced */
+  f = fopen (entry, "w");
+  fputs ("berth-seccomp-bpf 1\nsomething else", f);
+  fputc ('\0', f);
+  fwrite (fresh.insns, 8, 4, f);
+  fclose (f);
+  ck_assert_int_eq (seccomp_cache_get (dir, &p, &c, &err), 0);
+  ck_assert_uint_eq (c.len, fresh.len);
+  ck_assert_int_eq (memcmp (c.insns, fresh.insns, prog), 0);
+  f = fopen (entry, "r");
+  data = malloc (1 << 20);
+  len = fread (data, 1, 1 << 20, f);
+  fclose (f);
+  ck_assert_uint_gt (len, prog);
+  ck_assert_int_eq (memcmp (data + len - prog, fresh.insns, prog), 0);
+  seccomp_bpf_free (&b);
+  seccomp_bpf_free (&c);
+
+  /* another profile, another entry, another program */
+  ck_assert_int_eq (
+      seccomp_profile_parse ("x.json", json, sizeof (json) - 1, &q, &err), 0);
+  ck_assert_int_eq (seccomp_cache_get (dir, &q, &b, &err), 0);
+  free (cache_entry (dir, &n));
+  ck_assert_uint_eq (n, 2);
+  ck_assert_uint_lt (b.len, 20);
+
+  seccomp_bpf_free (&fresh);
+  seccomp_bpf_free (&a);
+  seccomp_bpf_free (&b);
+  seccomp_profile_free (&p);
+  seccomp_profile_free (&q);
+  unlink (entry);
+  free (entry);
+  entry = cache_entry (dir, &n);
+  unlink (entry);
+  rmdir (dir);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -306,6 +406,7 @@ main (void)
   tcase_add_test (tc, test_caps);
   tcase_add_test (tc, test_seccomp_default);
   tcase_add_test (tc, test_seccomp_localhost);
+  tcase_add_test (tc, test_seccomp_cache);
   suite_add_tcase (s, tc);
   sr = srunner_create (s);
   srunner_run_all (sr, CK_NORMAL);
