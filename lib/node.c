@@ -43,12 +43,27 @@ node_alloc (enum node_kind kind)
   return n;
 }
 
+/* A scalar's text lives in the same block, right after the node (one
+ * allocation instead of two: trees are mostly short scalars), unless
+ * node_scalar_set_text replaced it. */
+static char *
+inline_text (struct node *n)
+{
+  return (char *)(n + 1);
+}
+
 struct node *
 node_new_scalarn (const char *text, size_t len, bool quoted)
 {
-  struct node *n = node_alloc (NODE_SCALAR);
+  struct node *n;
 
-  n->text = node_xrealloc (NULL, len + 1, 1);
+  if (len >= SIZE_MAX - sizeof (*n))
+    abort ();
+  n = node_xrealloc (NULL, 1, sizeof (*n) + len + 1);
+  memset (n, 0, sizeof (*n));
+  n->kind = NODE_SCALAR;
+  n->refs = 1;
+  n->text = inline_text (n);
   if (len > 0)
     memcpy (n->text, text, len);
   n->text[len] = '\0';
@@ -93,7 +108,8 @@ node_unref (struct node *n)
   switch (n->kind)
     {
     case NODE_SCALAR:
-      free (n->text);
+      if (n->text != inline_text (n))
+        free (n->text);
       break;
     case NODE_SEQ:
       for (i = 0; i < n->len; i++)
@@ -110,6 +126,15 @@ node_unref (struct node *n)
       break;
     }
   free (n);
+}
+
+void
+node_scalar_set_text (struct node *n, char *text, size_t len)
+{
+  if (n->text != inline_text (n))
+    free (n->text);
+  n->text = text;
+  n->text_len = len;
 }
 
 static void

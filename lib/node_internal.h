@@ -18,6 +18,9 @@ int node_json_read (const char *buf, size_t len, struct node_stream *out,
 
 void node_stream_push (struct node_stream *s, struct node *doc);
 
+/* Replace scalar N's text with TEXT (malloc'ed, taken) of LEN bytes. */
+void node_scalar_set_text (struct node *n, char *text, size_t len);
+
 /* Allocation that aborts on failure, like crun's xmalloc: a tree that cannot
  * be built is not an error the agent can recover from. */
 void *node_xrealloc (void *p, size_t nmemb, size_t size);

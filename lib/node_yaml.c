@@ -419,9 +419,7 @@ binary_decode (struct node *n)
   if (chars % 4 != 0)
     return false;
   out[len] = '\0';
-  free (n->text);
-  n->text = steal_pointer (&out);
-  n->text_len = len;
+  node_scalar_set_text (n, steal_pointer (&out), len);
   return true;
 }
 
