@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ifaddrs.h>
+#include <malloc.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
@@ -1089,6 +1090,10 @@ on_sample (struct loop *l, struct loop_watcher *t, uint32_t events)
   if (summary_node_read (now, &node, &err) == 0)
     summary_history_record_node (&w->history, &node);
   berth_error_release (&err);
+  /* Give back the heap pages that bursts (a batch of pods starting, big
+   * API replies) left free between live blocks: glibc trims only the top
+   * of the heap by itself. */
+  malloc_trim (0);
 }
 
 /* status.berth as read: the counters of the last sample and the probes'
