@@ -441,7 +441,6 @@ start_container (struct pod_runner *r, struct runner_container *c)
   struct mount_set mounts = { 0 };
   struct container_spec spec = { 0 };
   cleanup_free char *termlog = NULL, *logp = NULL, *hostname_env = NULL;
-  cleanup_free char *seccomp_cache = NULL;
   berth_error_t err = NULL;
   pid_t pid;
   int adj = 0;
@@ -508,8 +507,6 @@ start_container (struct pod_runner *r, struct runner_container *c)
         }
     }
   seccomp_spec (r->cfg, ps, ctr, &spec);
-  seccomp_cache = xasprintf ("%s/seccomp", r->cfg->root);
-  spec.seccomp_cache_dir = seccomp_cache;
   spec.mounts = mounts.items;
   spec.mounts_len = mounts.len;
   spec.termination_log = termlog;
