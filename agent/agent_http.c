@@ -1,5 +1,7 @@
 /* agent_http.c - the API paths that are not stored objects: /metrics
- * (cAdvisor's container metrics and the prober's), /stats/summary (the
+ * (cAdvisor's container metrics and the prober's, also apart as the
+ * kubelet serves them: /metrics/cadvisor, /metrics/probes), the Resource
+ * Metrics of /metrics/resource, /stats/summary (the
  * kubelet's Summary API) and a pod's container log
  * (/api/v1/namespaces/{ns}/pods/{name}/log, streamed with ?follow=true),
  * as the kubelet serves them.
@@ -16,6 +18,7 @@
 #include "codec.h"
 #include "k8s_json.h"
 #include "metrics.h"
+#include "metrics_resource.h"
 #include "pod_log.h"
 
 #define AGENT_HTTP_MAX_PODS 4096
@@ -44,8 +47,18 @@ reply_status (int code, const char *reason, const char *msg, char **out,
                      code, out, len, ctype);
 }
 
+/* Which families a metrics path serves: the kubelet splits them over
+ * /metrics/cadvisor, /metrics/probes and /metrics/resource; berth's
+ * /metrics has the first two. */
+enum metrics_set
+{
+  METRICS_CADVISOR = 1,
+  METRICS_PROBES = 2,
+};
+
 static int
-metrics (struct agent *a, char **out, size_t *len, const char **ctype)
+metrics (struct agent *a, unsigned sets, char **out, size_t *len,
+         const char **ctype)
 {
   const struct pod_runner *pods[AGENT_HTTP_MAX_PODS];
   int64_t sampled[AGENT_HTTP_MAX_PODS];
@@ -58,8 +71,9 @@ metrics (struct agent *a, char **out, size_t *len, const char **ctype)
   /* each pod's series at the time it was sampled, as cAdvisor serves them */
   for (size_t i = 0; i < n; i++)
     sampled[i] = pod_worker_sampled_ms (a->worker, pods[i]);
-  metrics_write_pods_sampled (f, pods, sampled, n);
-  if (a->worker && a->worker->prober)
+  if (sets & METRICS_CADVISOR)
+    metrics_write_pods_sampled (f, pods, sampled, n);
+  if ((sets & METRICS_PROBES) && a->worker && a->worker->prober)
     {
       cleanup_free char *probes = NULL;
       size_t plen = 0;
@@ -72,16 +86,15 @@ metrics (struct agent *a, char **out, size_t *len, const char **ctype)
   return 200;
 }
 
-static int
-summary (struct agent *a, char **out, size_t *len, const char **ctype)
+/* The Summary of the node and its pods (summary.h). */
+static struct node *
+build_summary (struct agent *a)
 {
   const struct pod_runner *pods[AGENT_HTTP_MAX_PODS];
   const char *starts[AGENT_HTTP_MAX_PODS];
   struct summary_node_stats node;
   berth_error_t err = NULL;
-  size_t n = a->worker
-                 ? pod_worker_runners (a->worker, pods, AGENT_HTTP_MAX_PODS)
-                 : 0;
+  size_t n = pod_worker_runners (a->worker, pods, AGENT_HTTP_MAX_PODS);
   bool have_node = summary_node_read (loop_wall_ms (), &node, &err) == 0;
 
   berth_error_release (&err);
@@ -93,9 +106,29 @@ summary (struct agent *a, char **out, size_t *len, const char **ctype)
       const struct node *st = e ? node_map_get (e->status, "startTime") : NULL;
       starts[i] = st && st->kind == NODE_SCALAR ? st->text : NULL;
     }
-  return reply_json (summary_encode (a->node_name, have_node ? &node : NULL,
-                                     pods, starts, n, &a->worker->history),
-                     200, out, len, ctype);
+  return summary_encode (a->node_name, have_node ? &node : NULL, pods, starts,
+                         n, &a->worker->history);
+}
+
+/* /metrics/resource: what metrics-server scrapes, from the Summary. */
+static int
+metrics_resource (struct agent *a, char **out, size_t *len, const char **ctype)
+{
+  struct node *sum = build_summary (a);
+  FILE *f = open_memstream (out, len);
+  if (f == NULL)
+    abort ();
+  metrics_write_resource (f, sum);
+  fclose (f);
+  node_unref (sum);
+  *ctype = METRICS_CONTENT_TYPE;
+  return 200;
+}
+
+static int
+summary (struct agent *a, char **out, size_t *len, const char **ctype)
+{
+  return reply_json (build_summary (a), 200, out, len, ctype);
 }
 
 /* A followed log's streamed reply. */
@@ -270,8 +303,15 @@ agent_http_extra (void *ctx, const char *method, const char *path,
 
   if (strcmp (method, "GET") != 0)
     return 0;
-  if (strcmp (path, "/metrics") == 0 || strcmp (path, "/metrics/cadvisor") == 0)
-    return metrics (a, out, out_len, content_type);
+  if (strcmp (path, "/metrics") == 0)
+    return metrics (a, METRICS_CADVISOR | METRICS_PROBES, out, out_len,
+                    content_type);
+  if (strcmp (path, "/metrics/cadvisor") == 0)
+    return metrics (a, METRICS_CADVISOR, out, out_len, content_type);
+  if (strcmp (path, "/metrics/probes") == 0)
+    return metrics (a, METRICS_PROBES, out, out_len, content_type);
+  if (strcmp (path, "/metrics/resource") == 0 && a->worker)
+    return metrics_resource (a, out, out_len, content_type);
   if (strcmp (path, "/stats/summary") == 0 && a->worker)
     return summary (a, out, out_len, content_type);
   if (strlen (path) >= sizeof buf)

@@ -65,7 +65,7 @@ test_agentpod_runs() {
 	y=$(pod_yaml_of web)
 	assert_contains "$y" "ready: true"
 	assert_contains "$y" "started: true"
-	assert_match "startedAt: " "$y"
+	assert_match "startedAt: '?20[0-9][0-9]-[0-9][0-9]-[0-9][0-9]T" "$y"
 	assert_match "type: Ready"$'\n'" *status: .True" "$y"
 	uid=$(pod_val web uid)
 	wait_for 10 grep -q 'stdout F hello from web' "$TEST_TMP/logs/default_web_$uid/c/0.log"
@@ -75,6 +75,16 @@ test_agentpod_runs() {
 	# the accounting, after the first 10 s housekeeping sample
 	wait_for 30 sh -c "curl -s --unix-socket '$TEST_TMP/s' http://agent/metrics | grep -q '^container_cpu_usage_seconds_total{.*pod=\"web\"'"
 	assert_contains "$(curl -s --unix-socket "$TEST_TMP/s" http://agent/stats/summary)" '"name": "web"'
+	# the kubelet's Resource Metrics endpoint (what metrics-server scrapes)
+	local rm
+	rm=$(curl -s --unix-socket "$TEST_TMP/s" http://agent/metrics/resource)
+	assert_match 'container_cpu_usage_seconds_total\{container="c",namespace="default",pod="web"\} [0-9.e+-]+ [0-9]{13}' "$rm"
+	assert_match 'container_memory_working_set_bytes\{container="c",namespace="default",pod="web"\} [1-9]' "$rm"
+	assert_match 'container_start_time_seconds\{container="c",namespace="default",pod="web"\} 1\.[0-9]+e\+09' "$rm"
+	assert_match 'pod_memory_working_set_bytes\{namespace="default",pod="web"\} [1-9]' "$rm"
+	assert_match 'node_cpu_usage_seconds_total [0-9.e+]+ [0-9]{13}' "$rm"
+	assert_contains "$rm" $'\nresource_scrape_error 0'
+	assert_not_contains "$(curl -s --unix-socket "$TEST_TMP/s" http://agent/metrics/cadvisor)" "prober_probe"
 	assert_contains "$(pod_yaml_of web)" "berth:"
 	ev=$("$BERTH_BIN" get events 2>&1)
 	assert_match "Created +pod/web" "$ev"
