@@ -528,15 +528,14 @@ status_with_extra (const struct node *status, struct node *extra)
 struct node *
 store_entry_encode (const struct store_entry *e)
 {
-  struct node *n = object_encode (e->obj);
   const struct store *s = e->owner;
-  struct node *extra = NULL;
+  struct node *extra = NULL, *n;
   if (e->status && e->status->kind == NODE_MAP && s && s->status_extra)
     extra = s->status_extra (e, e->status, s->status_extra_data);
-  if (extra)
-    node_map_set (n, "status", status_with_extra (e->status, extra));
-  else if (e->status)
-    node_map_set (n, "status", node_ref (e->status));
+  if (extra == NULL)
+    return store_entry_encode_stored (e);
+  n = object_encode (e->obj);
+  node_map_set (n, "status", status_with_extra (e->status, extra));
   return n;
 }
 
