@@ -63,7 +63,7 @@ smaps() {
             printf "  %6d kB rss %6d kB private dirty  total\n", trss, tpd}' \
     "/proc/$agent/smaps" | sort -rn | head -25
 }
-sleep 2
+sleep 5 # the start settles (the first sync rounds, the API)
 c0=$(ticks)
 sleep 10
 c1=$(ticks)
