@@ -41,19 +41,26 @@ has_line (const char *text, const char *line)
   return false;
 }
 
+/* default/web port "http" 80, NodePort 30080, at 10.96.0.10. */
+static struct nft_service_port
+web_port (const struct nft_endpoint *eps, size_t n)
+{
+  return (struct nft_service_port){ .ns = "default",
+                                    .name = "web",
+                                    .port_name = "http",
+                                    .protocol = "TCP",
+                                    .cluster_ip = "10.96.0.10",
+                                    .port = 80,
+                                    .node_port = 30080,
+                                    .eps = eps,
+                                    .neps = n };
+}
+
 START_TEST (test_ruleset_two_endpoints)
 {
   struct nft_endpoint eps[]
       = { { "10.88.0.11", 8080 }, { "10.88.0.12", 8080 } };
-  struct nft_service_port p = { .ns = "default",
-                                .name = "web",
-                                .port_name = "http",
-                                .protocol = "TCP",
-                                .cluster_ip = "10.96.0.10",
-                                .port = 80,
-                                .node_port = 30080,
-                                .eps = eps,
-                                .neps = 2 };
+  struct nft_service_port p = web_port (eps, 2);
   cleanup_free char *svc = nft_service_chain_base (&p, NULL);
   cleanup_free char *e0 = nft_service_chain_base (&p, &eps[0]);
   cleanup_free char *e1 = nft_service_chain_base (&p, &eps[1]);
@@ -236,15 +243,7 @@ START_TEST (test_state_diff)
 {
   struct nft_endpoint eps[]
       = { { "10.88.0.11", 8080 }, { "10.88.0.12", 8080 } };
-  struct nft_service_port p = { .ns = "default",
-                                .name = "web",
-                                .port_name = "",
-                                .protocol = "TCP",
-                                .cluster_ip = "10.96.0.10",
-                                .port = 80,
-                                .node_port = 30080,
-                                .eps = eps,
-                                .neps = 2 };
+  struct nft_service_port p = web_port (eps, 2);
   struct nft_service_port one = p, none = p, other = p;
   cleanup_free char *svc = nft_service_chain_base (&p, NULL);
   cleanup_free char *e1 = nft_service_chain_base (&p, &eps[1]);
