@@ -16,7 +16,8 @@
 # Prints the counts, the shortfalls, the agent's CPU per probe and per
 # second in the window, and exits 1 when a check fails.
 #
-# Environment: PODS=N (100), SECONDS_=S (180), PROBE=http|tcp|exec.
+# Environment: PODS=N (100), SECONDS_=S (180), PROBE=http|tcp|exec,
+# READY_WAIT=S (900: how long the pods may take to be Ready).
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -61,9 +62,12 @@ done >"$tmp/pods.yaml"
 t0=$(date +%s)
 "$berth" apply -f "$tmp/pods.yaml" >/dev/null
 ready() { "$berth" get pods 2>/dev/null | awk 'NR > 1 && $2 == "1/1"' | wc -l; }
-for _ in $(seq 1800); do
-	[ "$(ready)" -ge "$n" ] && break
-	sleep 1
+wait_s=${READY_WAIT:-900}
+while r=$(ready); [ "$r" -lt "$n" ]; do
+	el=$(($(date +%s) - t0))
+	[ "$el" -lt "$wait_s" ] || break
+	[ $((el % 30)) -ge 2 ] || echo "  $r of $n pods ready after $el s"
+	sleep 2
 done
 echo "$(ready) of $n pods ready $(($(date +%s) - t0)) s after apply"
 [ "$(ready)" -ge "$n" ] || { tail -20 "$tmp/agent.log"; exit 1; }
