@@ -6,8 +6,11 @@
 #   tests/vm/run --keep build -- bench/oom-latency.sh build
 #
 # The pod is the Kubernetes docs' memory-demo-2 (stress allocating 250M
-# under a 100Mi limit) with restartPolicy Never, run ROUNDS times (10)
-# with `berth run`.  bench/oom-latency-tool.c stamps each line berth prints
+# under a 100Mi limit) with restartPolicy POLICY (Never; with Always or
+# OnFailure the container is restarted in place, so no pod teardown
+# follows its exit), run ROUNDS times (10) with `berth run` (--timeout
+# TIMEOUT: 120s, 20s with a restart policy that restarts).  The first OOM
+# kill is measured.  bench/oom-latency-tool.c stamps each line berth prints
 # as it arrives (CLOCK_MONOTONIC) and reads the kernel's "Memory cgroup out
 # of memory: Killed process" record from /dev/kmsg, whose printk clock it
 # puts on CLOCK_MONOTONIC with a marker record written between two clock
@@ -31,6 +34,12 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$src/build}" && pwd)
 berth=$build/berth
 rounds=${ROUNDS:-10}
+policy=${POLICY:-Never}
+case $policy in
+Never) timeout=${TIMEOUT:-120s} ;;
+Always | OnFailure) timeout=${TIMEOUT:-20s} ;;
+*) echo "bench: POLICY is Never, OnFailure or Always" >&2; exit 2 ;;
+esac
 [ "$(id -u)" = 0 ] || { echo "bench: run as root (in the VM: tests/vm/run)" >&2; exit 1; }
 [ -x "$berth" ] && [ -f "$build/libberth.a" ] || { echo "bench: build $build first" >&2; exit 1; }
 tmp=$(mktemp -d /var/tmp/bench.XXXXXX)
@@ -51,7 +60,7 @@ ${CC:-cc} -std=gnu11 -O2 -I"$src/lib" -I"$src/cgroups" -I"$src/model" \
 mkdir -p "$cg"
 echo "+cpu +memory +pids" >/sys/fs/cgroup/cgroup.subtree_control
 echo "+cpu +memory +pids" >"$cg/cgroup.subtree_control"
-sed 's/^spec:$/spec:\n  restartPolicy: Never/' \
+sed "s/^spec:\$/spec:\\n  restartPolicy: $policy/" \
 	"$src/tests/fixtures/docs/pods-resource-memory-request-limit-2.yaml" >"$tmp/pod.yaml"
 
 declare -a ev st ex wa
@@ -59,7 +68,7 @@ for i in $(seq "$rounds"); do
 	rm -rf --one-file-system "$tmp/run" "$tmp/logs"
 	line=$("$tool" run -- "$berth" run --root "$tmp/state" --run-dir "$tmp/run" \
 		--log-dir "$tmp/logs" --cgroup-root "$cg/berth" --no-cni \
-		--timeout 120s -o json -f "$tmp/pod.yaml" 2>>"$tmp/run.log") || true
+		--timeout "$timeout" -o json -f "$tmp/pod.yaml" 2>>"$tmp/run.log") || true
 	echo "berth run $i: $line"
 	# kill->event E kill->status S kill->exit X cal C kgap G
 	set -- $line
@@ -92,6 +101,7 @@ stats() { # LABEL VALUES...: p50 and max
 	  printf "%-44s p50 %7.1f ms   max %7.1f ms   (%d runs)\n", l, v[int((NR + 1) / 2)], v[NR], NR }'
 }
 echo
+echo "restartPolicy $policy"
 stats "kernel kill -> exit recorded by the monitor" "${ex[@]}"
 stats "kernel kill -> berth run OOMKilling event" "${ev[@]}"
 stats "kernel kill -> berth run status OOMKilled" "${st[@]}"

@@ -1,21 +1,18 @@
-/* cmd_run.c - `berth run -f FILE`: the experiment mode.  Runs the file's
- * Pods in the foreground without a daemon, streams events and a live line
- * per container (memory and CPU against their limits, throttling), and
- * ends when every pod is terminal, on --timeout or on Ctrl-C, tearing the
- * pods down cleanly, with a report of every container's attempts. */
-#include <errno.h>
+/* cmd_run.c - `berth run -f FILE`: the experiment mode.  Reads and
+ * validates the files, opens the cgroup root and the image store, and
+ * hands the objects to the engine (run_job.h): the agent's pod worker and
+ * Job controller in the foreground, without a daemon, streaming events, a
+ * live line per container (memory and CPU against their limits,
+ * throttling, readiness) and ending, when every pod is terminal, on
+ * --timeout or on Ctrl-C, with the pods torn down cleanly and a report of
+ * every container's attempts. */
 #include <getopt.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "cleanup.h"
 #include "cli_util.h"
+#include "codec.h"
 #include "commands.h"
 #include "gostr.h"
 #include "manifest.h"
@@ -23,9 +20,6 @@
 #include "pod_worker.h"
 #include "quantity.h"
 #include "run_job.h"
-#include "run_report.h"
-
-#define MAX_PODS 64
 
 struct run_opts
 {
@@ -49,14 +43,17 @@ usage (FILE *f)
       "\n"
       "Run the Pods of FILE in the foreground, without a daemon, as the\n"
       "kubelet would (sandbox, volumes, cgroups, init containers, restart\n"
-      "policy with CrashLoopBackOff, OOM detection), streaming events and\n"
-      "a live line per container, then print a report of every attempt:\n"
-      "exit code and reason, restarts and back-off delays, CPU time,\n"
-      "throttling, memory peak against the limit, OOM kills.  ConfigMaps\n"
-      "and Secrets in the files are available to the Pods.\n"
+      "policy with CrashLoopBackOff, OOM detection, probes and hooks),\n"
+      "streaming status changes, events and a live line per container\n"
+      "(memory and CPU against the limits, throttling, ready), then print\n"
+      "a report of every attempt: exit code and reason, restarts and\n"
+      "back-off delays, CPU time, throttling, memory peak against the\n"
+      "limit, OOM kills, probe results.  ConfigMaps and Secrets in the\n"
+      "files are available to the Pods.\n"
       "\n"
       "It ends when every Pod is terminal, when the timeout passes, or on\n"
-      "Ctrl-C; in the last two cases the Pods are torn down cleanly.\n"
+      "Ctrl-C; then the Pods are deleted as by berth delete (preStop, the\n"
+      "stop signal, SIGKILL after the grace period) and the report printed.\n"
       "Exit status: 0 when every Pod succeeded, 1 otherwise, 2 on usage\n"
       "errors.\n"
       "\n"
@@ -69,7 +66,9 @@ usage (FILE *f)
       "Options:\n"
       "  -f, --filename FILE          manifests (repeatable; - for stdin)\n"
       "      --timeout D              stop after D (Go duration: 30s, 2m)\n"
-      "  -o, --output json            the report as JSON on stdout\n"
+      "  -o, --output json            the report as JSON on stdout (each\n"
+      "                               Pod's report, each Job with its\n"
+      "                               status); the stream goes to stderr\n"
       "      --root DIR               state and images (/var/lib/berth)\n"
       "      --run-dir DIR            namespaces and pod files (/run/berth)\n"
       "      --log-dir DIR            container logs (/var/log/pods)\n"
@@ -93,24 +92,6 @@ usage (FILE *f)
       "                               as the kubelet without "
       "--seccomp-default\n"
       "  -h, --help                   this help\n");
-}
-
-static int64_t
-now_ms (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_REALTIME, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void
-print_event (void *ctx, const char *type, const char *reason,
-             const char *object, const char *message)
-{
-  FILE *out = ctx;
-  fprintf (out, "event: %-7s %-22s %s%s%s\n", type, reason, object,
-           *object ? ": " : "", message);
-  fflush (out);
 }
 
 /* --container-log-max-size (a quantity, as the kubelet's flag) or
@@ -298,41 +279,16 @@ parse_opts (int argc, char **argv, struct run_opts *o)
   return 0;
 }
 
+#define MAX_OBJECTS 1024
+
 struct run_state
 {
   struct manifest manifests[64];
   size_t n_manifests;
-  const struct config_map *cms[256];
-  const struct secret *secrets[256];
-  const struct pod *pods[MAX_PODS];
-  size_t n_cms, n_secrets, n_pods;
-  struct pod_runner runners[MAX_PODS];
-  /* Jobs run through run_job.c, with every valid object of the files */
-  const struct object *objs[256];
-  size_t n_objs, n_jobs;
-  struct run_watch watch[MAX_PODS];
-  size_t n_started;
-  size_t n_probed; /* pods with liveness, readiness or startup probes */
+  /* every valid object of the files, for the engine's store */
+  const struct object *objs[MAX_OBJECTS];
+  size_t n_objs, n_run; /* n_run: Pods and Jobs */
 };
-
-static bool
-pod_has_probes (const struct pod *p)
-{
-  const struct pod_spec *ps = &p->spec;
-  for (size_t i = 0; i < ps->containers.len; i++)
-    {
-      const struct container *c = &ps->containers.items[i];
-      if (c->liveness_probe || c->readiness_probe || c->startup_probe)
-        return true;
-    }
-  for (size_t i = 0; i < ps->init_containers.len; i++)
-    {
-      const struct container *c = &ps->init_containers.items[i];
-      if (c->liveness_probe || c->readiness_probe || c->startup_probe)
-        return true;
-    }
-  return false;
-}
 
 /* Read and validate every file; only valid objects are run. */
 static int
@@ -355,43 +311,36 @@ load (struct run_opts *o, struct run_state *st)
       for (size_t i = 0; i < m->len; i++)
         {
           struct object *obj = m->objects[i];
+          enum kind_id id = obj->info->id;
           cli_print_diags (obj->file, obj->path_prefix, &obj->diags);
           if (!object_is_valid (obj))
             {
               bad++;
               continue;
             }
-          if (st->n_objs < 256)
-            st->objs[st->n_objs++] = obj;
-          if (obj->info->id == KIND_JOB)
-            st->n_jobs++;
-          else if (obj->info->id == KIND_POD && st->n_pods < MAX_PODS)
+          if (st->n_objs == MAX_OBJECTS)
             {
-              st->pods[st->n_pods++] = obj->data;
-              st->n_probed += pod_has_probes (obj->data);
+              fprintf (stderr, "berth run: more than %d objects\n",
+                       MAX_OBJECTS);
+              return -1;
             }
-          else if (obj->info->id == KIND_CONFIG_MAP && st->n_cms < 256)
-            st->cms[st->n_cms++] = obj->data;
-          else if (obj->info->id == KIND_SECRET && st->n_secrets < 256)
-            st->secrets[st->n_secrets++] = obj->data;
-          else if (obj->info->id != KIND_NAMESPACE)
+          st->objs[st->n_objs++] = obj;
+          st->n_run += id == KIND_POD || id == KIND_JOB;
+          if (id != KIND_POD && id != KIND_JOB && id != KIND_CONFIG_MAP
+              && id != KIND_SECRET && id != KIND_NAMESPACE)
             fprintf (stderr,
-                     "berth run: %s/%s: berth run runs Pods; this %s is "
-                     "not run\n",
+                     "berth run: %s/%s: berth run runs Pods and Jobs; this "
+                     "%s is not run\n",
                      obj->info->resource, object_name (obj), obj->info->kind);
         }
     }
   if (bad)
     return -1;
-  if (st->n_pods == 0 && st->n_jobs == 0)
+  if (st->n_run == 0)
     {
       fprintf (stderr, "berth run: no Pod or Job in the given files\n");
       return -1;
     }
-  o->cfg.config_maps = st->cms;
-  o->cfg.n_config_maps = st->n_cms;
-  o->cfg.secrets = st->secrets;
-  o->cfg.n_secrets = st->n_secrets;
   return 0;
 }
 
@@ -442,156 +391,28 @@ setup (struct run_opts *o, struct cgroup_fs **cg, struct image_store **images)
   return 0;
 }
 
-static bool
-all_terminal (const struct run_state *st)
-{
-  for (size_t i = 0; i < st->n_started; i++)
-    if (!st->runners[i].terminal)
-      return false;
-  return true;
-}
-
-/* Run until every pod is terminal, the deadline, or a signal.  Returns the
- * reason the run ended. */
-static const char *
-run_loop (struct run_opts *o, struct run_state *st, int sigfd, FILE *out)
-{
-  int64_t start = now_ms (), last_live = 0;
-  for (;;)
-    {
-      struct pollfd pfd[1 + 64];
-      int64_t now = now_ms (), wake = now + 250;
-      size_t n = 1;
-      for (size_t i = 0; i < st->n_started; i++)
-        {
-          int64_t next = -1;
-          berth_error_t err = NULL;
-          if (pod_runner_sync (&st->runners[i], now, &next, &err) < 0)
-            berth_error_release (&err);
-          if (next >= 0 && next < wake)
-            wake = next;
-          run_report_changes (out, &st->runners[i], &st->watch[i]);
-        }
-      if (now - last_live >= 1000)
-        {
-          for (size_t i = 0; i < st->n_started; i++)
-            {
-              pod_runner_sample (&st->runners[i]);
-              run_report_live (out, &st->runners[i], &st->watch[i], now);
-            }
-          last_live = now;
-        }
-      if (all_terminal (st))
-        return "every pod finished";
-      if (o->timeout_ms > 0 && now - start >= o->timeout_ms)
-        return "stopped at the timeout";
-      if (o->timeout_ms > 0 && start + o->timeout_ms < wake)
-        wake = start + o->timeout_ms;
-      pfd[0] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
-      for (size_t i = 0; i < st->n_started && n < 65; i++)
-        {
-          int fds[64];
-          size_t k = pod_runner_poll_fds (&st->runners[i], fds, 65 - n);
-          for (size_t j = 0; j < k; j++)
-            pfd[n++] = (struct pollfd){ .fd = fds[j], .events = POLLIN };
-        }
-      if (poll (pfd, n, (int)(wake > now ? wake - now : 0)) > 0
-          && (pfd[0].revents & POLLIN))
-        {
-          struct signalfd_siginfo si;
-          if (read (sigfd, &si, sizeof (si)) > 0)
-            return "interrupted";
-        }
-    }
-}
-
 int
 cmd_run (int argc, char **argv)
 {
   struct run_opts o = { .timeout_ms = -1 };
-  struct run_state *st = calloc (1, sizeof (*st));
+  struct run_state *st = xcalloc (1, sizeof (*st));
   struct cgroup_fs *cg = NULL;
   struct image_store *images = NULL;
-  cleanup_close int sigfd = -1;
-  const char *ending;
-  struct node *report = NULL;
-  sigset_t mask;
-  int rc, status = 0;
-  FILE *out;
+  int rc, status;
 
-  if (st == NULL)
-    abort ();
   o.cfg.root = "/var/lib/berth";
   o.cfg.log_dir = "/var/log/pods";
   rc = parse_opts (argc, argv, &o);
   if (rc != 0 || load (&o, st) < 0 || setup (&o, &cg, &images) < 0)
-    {
-      status = rc == 1 ? 0 : rc ? rc : 1;
-      goto done;
-    }
-  out = o.json ? stderr : stdout;
-  /* Jobs, and pods with probes, run under the agent's controllers (the
-   * Job controller, the pod worker with its prober) on a private store */
-  if (st->n_jobs > 0 || st->n_probed > 0)
+    status = rc == 1 ? 0 : rc ? rc : 1;
+  else
     {
       struct run_job_input in
           = { &o.cfg, o.timeout_ms, o.json, st->objs, st->n_objs };
-      status = run_job (&in, out);
-      goto done;
+      status = run_job (&in, o.json ? stderr : stdout);
     }
-  o.cfg.event = print_event;
-  o.cfg.event_ctx = out;
-  sigemptyset (&mask);
-  sigaddset (&mask, SIGINT);
-  sigaddset (&mask, SIGTERM);
-  sigprocmask (SIG_BLOCK, &mask, NULL);
-  sigfd = signalfd (-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-  for (size_t i = 0; i < st->n_pods; i++, st->n_started++)
-    {
-      berth_error_t err = NULL;
-      if (pod_runner_start (&st->runners[i], &o.cfg, st->pods[i], &err) < 0)
-        {
-          fprintf (stderr, "berth run: %s\n", berth_error_msg (&err));
-          berth_error_release (&err);
-          st->runners[i].terminal = true;
-        }
-    }
-  ending = run_loop (&o, st, sigfd, out);
-  report = node_new_seq ();
-  for (size_t i = 0; i < st->n_started; i++)
-    {
-      struct pod_runner *r = &st->runners[i];
-      berth_error_t err = NULL;
-      pod_runner_sample (r);
-      if (pod_runner_stop (r, &err) < 0)
-        {
-          fprintf (stderr, "berth run: tear down %s: %s\n", r->ref,
-                   berth_error_msg (&err));
-          berth_error_release (&err);
-        }
-      run_report_changes (out, r, &st->watch[i]);
-      if (o.json)
-        node_seq_append (report, run_report_json (r, ending));
-      else
-        run_report_text (out, r, ending);
-      if (r->phase != PHASE_SUCCEEDED)
-        status = 1;
-    }
-  if (o.json)
-    {
-      cleanup_free char *text = NULL;
-      size_t len = 0;
-      berth_error_t err = NULL;
-      if (node_write_json (report, true, &text, &len, &err) == 0)
-        printf ("%s\n", text);
-      berth_error_release (&err);
-    }
-done:
-  for (size_t i = 0; i < st->n_started; i++)
-    pod_runner_free (&st->runners[i]);
   for (size_t i = 0; i < st->n_manifests; i++)
     manifest_free (&st->manifests[i]);
-  node_unref (report);
   if (images)
     image_store_close (images);
   if (cg)

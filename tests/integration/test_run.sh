@@ -248,3 +248,72 @@ YAML
 	out=$(brun -f pod.yaml --container-log-max-files 1 2>&1) && fail "max files 1 accepted"
 	assert_contains "$out" "--container-log-max-files 1: must be a number greater than 1" "usage error"
 }
+
+# Probes under berth run: the live line says ready, the report counts each
+# probe's results (the prober's prober_probe_total), in text and JSON.
+register_test run_probe_report
+test_run_probe_report() {
+	run_env busybox=busybox
+	cat >pod.yaml <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: probed}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: c
+    image: busybox
+    command: ["sh", "-c", "touch /tmp/ok; sleep 8; rm /tmp/ok; sleep 8"]
+    readinessProbe:
+      exec: {command: ["cat", "/tmp/ok"]}
+      periodSeconds: 1
+      failureThreshold: 1
+    livenessProbe:
+      exec: {command: ["true"]}
+      periodSeconds: 2
+YAML
+	local out
+	out=$(brun -f pod.yaml --timeout 90s 2>&1) || fail "berth run failed: $out"
+	assert_match "probed/c: mem [0-9.]+[KMG]?i?  cpu [0-9.]+  throttled [0-9]+/[0-9]+ periods \([0-9.]+s\)  oom 0  restarts 0  ready" "$out" "a live line, ready"
+	assert_match "probed/c: mem .* not ready" "$out" "a live line, not ready"
+	assert_match "readiness probe: [0-9]+ probes, [1-9][0-9]* successful, [1-9][0-9]* failed" "$out" "readiness results"
+	assert_match "liveness probe: [0-9]+ probes, [1-9][0-9]* successful, 0 failed" "$out" "liveness results"
+	brun -f pod.yaml --timeout 90s -o json >report.json 2>run.log || fail "$(cat run.log)"
+	assert_match '"readiness": \{' "$(cat report.json)" "probes in the JSON report"
+	assert_gt "$(sed -n '/"readiness"/,/}/s/.*"failed": \([0-9]*\).*/\1/p' report.json)" 0 "readiness failures in JSON"
+}
+
+# Ctrl-C: the pod is deleted gracefully (the container gets SIGTERM and
+# exits in its grace period), the report says so, the exit status is 1
+# and nothing is left running.
+register_test run_interrupt
+test_run_interrupt() {
+	run_env busybox=busybox
+	mkdir -p "$TEST_TMP/x"
+	cat >pod.yaml <<YAML
+apiVersion: v1
+kind: Pod
+metadata: {name: intr}
+spec:
+  terminationGracePeriodSeconds: 20
+  volumes: [{name: x, hostPath: {path: $TEST_TMP/x, type: Directory}}]
+  containers:
+  - name: c
+    image: busybox
+    volumeMounts: [{name: x, mountPath: /x}]
+    command: ["sh", "-c", "trap 'echo term > /x/got; exit 0' TERM; touch /x/up; sleep 3777 & wait"]
+YAML
+	local pid rc=0
+	brun -f pod.yaml --timeout 300s >run.log 2>&1 &
+	pid=$!
+	wait_for 120 test -e "$TEST_TMP/x/up"
+	sleep 1
+	kill -INT "$pid"
+	wait "$pid" || rc=$?
+	assert_eq 1 "$rc" "exit status after Ctrl-C"
+	assert_eq term "$(cat "$TEST_TMP/x/got")" "the container got SIGTERM"
+	assert_contains "$(cat run.log)" "pod/default/intr: Running (interrupted)" "report"
+	assert_contains "$(cat run.log)" "Stopping container c" "Killing event"
+	assert_match "intr/c: Terminated \(Completed, exit code 0\)" "$(cat run.log)" "the container's end streamed"
+	if pgrep -f '[s]leep 3777' >/dev/null; then fail "the container still runs"; fi
+}
