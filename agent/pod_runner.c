@@ -380,8 +380,10 @@ prepare (struct pod_runner *r, struct runner_container *c,
   struct env_ctx ectx = { r, c->spec };
   struct command_resolver res = { &ectx, resolve_value_from, resolve_env_from };
 
+  /* the layers are leased to the pod until it is deleted */
   if (c->image == NULL
-      && image_store_lookup (r->cfg->images, c->spec->image, &c->image, &err)
+      && image_store_lookup_lease (r->cfg->images, c->spec->image, r->uid,
+                                   c->spec->name, r->dir, &c->image, &err)
              < 0)
     {
       set_waiting (c, "ErrImageNeverPull", berth_error_msg (&err));
@@ -441,6 +443,7 @@ start_container (struct pod_runner *r, struct runner_container *c)
   struct mount_set mounts = { 0 };
   struct container_spec spec = { 0 };
   cleanup_free char *termlog = NULL, *logp = NULL, *hostname_env = NULL;
+  cleanup_free char *seccomp_cache = NULL;
   berth_error_t err = NULL;
   pid_t pid;
   int adj = 0;
@@ -507,6 +510,8 @@ start_container (struct pod_runner *r, struct runner_container *c)
         }
     }
   seccomp_spec (r->cfg, ps, ctr, &spec);
+  seccomp_cache = xasprintf ("%s/seccomp", r->cfg->root);
+  spec.seccomp_cache_dir = seccomp_cache;
   spec.mounts = mounts.items;
   spec.mounts_len = mounts.len;
   spec.termination_log = termlog;
@@ -1044,6 +1049,14 @@ pod_runner_stop (struct pod_runner *r, berth_error_t *err)
       berth_error_release (&e);
     }
   if (sandbox_destroy (&r->cfg->sandbox, r->uid, &e) < 0)
+    {
+      if (ret == 0)
+        ret = -1, *err = steal_pointer (&e);
+      berth_error_release (&e);
+    }
+  /* no container of the pod uses its image's layers any more */
+  if (r->cfg->images
+      && image_store_lease_release (r->cfg->images, r->uid, &e) < 0)
     {
       if (ret == 0)
         ret = -1, *err = steal_pointer (&e);

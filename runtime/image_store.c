@@ -78,10 +78,9 @@ image_store_mktemp (struct image_store *s, const char *prefix, char **out,
   return 0;
 }
 
-/* Write BUF to REL (below the store) through a temp file and a rename. */
-static int
-write_atomic (struct image_store *s, const char *rel, const char *buf,
-              size_t len, berth_error_t *err)
+int
+image_store_write_atomic (struct image_store *s, const char *rel,
+                          const char *buf, size_t len, berth_error_t *err)
 {
   cleanup_free char *tmp = NULL;
   cleanup_close int fd = -1;
@@ -322,7 +321,7 @@ refs_write (struct image_store *s, const struct refs *r, berth_error_t *err)
   node_unref (root);
   if (ret < 0)
     return ret;
-  return write_atomic (s, REFS_FILE, json, len, err);
+  return image_store_write_atomic (s, REFS_FILE, json, len, err);
 }
 
 static ssize_t
@@ -387,7 +386,7 @@ image_store_put_blob (struct image_store *s, const char *digest,
     return ret;
   if (faccessat (s->dirfd, rel, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
     return 0;
-  return write_atomic (s, rel, buf, len, err);
+  return image_store_write_atomic (s, rel, buf, len, err);
 }
 
 /* Read the blob DIGEST; with VERIFY, check it still has that digest.  A
@@ -566,8 +565,8 @@ refs_resolve (const struct refs *r, const struct image_ref *ref)
 }
 
 int
-image_store_lookup (struct image_store *s, const char *ref,
-                    struct image_info **out, berth_error_t *err)
+image_store_lookup_locked (struct image_store *s, const char *ref,
+                           struct image_info **out, berth_error_t *err)
 {
   struct image_ref r = { 0 };
   struct refs refs = { 0 };
@@ -576,23 +575,30 @@ image_store_lookup (struct image_store *s, const char *ref,
 
   if (ret < 0)
     return ret;
-  ret = image_store_lock (s, false, err);
-  if (ret == 0)
-    {
-      ret = refs_read (s, &refs, err);
-      i = ret == 0 ? refs_resolve (&refs, &r) : -1;
-      if (ret == 0 && i < 0)
-        ret = berth_error_make (err, ENOENT,
-                                "image \"%s\" not found: import it with "
-                                "\"berth image import %s PATH\"",
-                                r.full, ref);
-      else if (ret == 0)
-        ret = image_store_info_build (s, r.full, refs.digests[i], false, out,
-                                      err);
-      image_store_unlock (s);
-    }
+  ret = refs_read (s, &refs, err);
+  i = ret == 0 ? refs_resolve (&refs, &r) : -1;
+  if (ret == 0 && i < 0)
+    ret = berth_error_make (err, ENOENT,
+                            "image \"%s\" not found: import it with "
+                            "\"berth image import %s PATH\"",
+                            r.full, ref);
+  else if (ret == 0)
+    ret = image_store_info_build (s, r.full, refs.digests[i], false, out, err);
   refs_clear (&refs);
   image_ref_clear (&r);
+  return ret;
+}
+
+int
+image_store_lookup (struct image_store *s, const char *ref,
+                    struct image_info **out, berth_error_t *err)
+{
+  int ret = image_store_lock (s, false, err);
+
+  if (ret < 0)
+    return ret;
+  ret = image_store_lookup_locked (s, ref, out, err);
+  image_store_unlock (s);
   return ret;
 }
 
@@ -694,11 +700,19 @@ keep_has (const struct keep *k, const char *hex)
 static void
 keep_add (struct keep *k, const char *digest)
 {
+  if (strncmp (digest, "sha256:", 7) != 0)
+    return;
   char **nv = realloc (k->hex, (k->n + 1) * sizeof (char *));
   if (nv == NULL)
     return;
   k->hex = nv;
   k->hex[k->n++] = strdup (digest + 7);
+}
+
+static void
+keep_layer (void *data, const char *diff_id)
+{
+  keep_add (data, diff_id);
 }
 
 static int
@@ -763,6 +777,9 @@ image_store_gc_locked (struct image_store *s, berth_error_t *err)
       oci_manifest_clear (&m);
       oci_config_clear (&c);
     }
+  /* layers under a running container stay, its image removed or not */
+  if (ret == 0)
+    ret = image_store_leased_layers (s, keep_layer, &layers, err);
   if (ret == 0)
     ret = gc_dir (s, "blobs/sha256", &blobs, err);
   if (ret == 0)

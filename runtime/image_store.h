@@ -98,6 +98,21 @@ int image_store_import_path (struct image_store *s, const char *ref,
 int image_store_lookup (struct image_store *s, const char *ref,
                         struct image_info **out, berth_error_t *err);
 
+/* image_store_lookup, and under the same lock a lease on the image's
+ * layers for NAME in GROUP (a pod's UID and a container's name: file
+ * names), held while the directory OWNER exists or until the group is
+ * released.  As containerd's leases: image_store_remove and
+ * image_store_gc keep leased layers, so a container's rootfs never loses
+ * its lower layers; the image's name and blobs go. */
+int image_store_lookup_lease (struct image_store *s, const char *ref,
+                              const char *group, const char *name,
+                              const char *owner, struct image_info **out,
+                              berth_error_t *err);
+
+/* Drop GROUP's leases (the pod is gone), then collect what nobody uses. */
+int image_store_lease_release (struct image_store *s, const char *group,
+                               berth_error_t *err);
+
 /* Every image, sorted by ref. */
 int image_store_list (struct image_store *s, struct image_info ***out,
                       size_t *n, berth_error_t *err);
@@ -106,7 +121,8 @@ int image_store_list (struct image_store *s, struct image_info ***out,
 int image_store_remove (struct image_store *s, const char *ref,
                         berth_error_t *err);
 
-/* Remove the blobs and layers no ref needs, and leftovers in tmp/. */
+/* Remove the blobs and layers no ref or live lease needs, stale leases,
+ * and leftovers in tmp/. */
 int image_store_gc (struct image_store *s, berth_error_t *err);
 
 #endif

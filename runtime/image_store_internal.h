@@ -42,6 +42,21 @@ int image_store_info_build (struct image_store *s, const char *ref,
                             const char *manifest_digest, bool verify,
                             struct image_info **out, berth_error_t *err);
 
+/* Write BUF to REL (below the store) through a temp file and a rename. */
+int image_store_write_atomic (struct image_store *s, const char *rel,
+                              const char *buf, size_t len, berth_error_t *err);
+
+/* image_store_lookup without taking the lock (the caller holds it). */
+int image_store_lookup_locked (struct image_store *s, const char *ref,
+                               struct image_info **out, berth_error_t *err);
+
+/* FN (DATA, DIFF_ID) for every layer a live lease holds; stale leases
+ * (their owner gone) are removed on the way (image_lease.c).  The caller
+ * holds the exclusive lock. */
+int image_store_leased_layers (struct image_store *s,
+                               void (*fn) (void *, const char *), void *data,
+                               berth_error_t *err);
+
 /* Collect garbage; the caller holds the exclusive lock. */
 int image_store_gc_locked (struct image_store *s, berth_error_t *err);
 

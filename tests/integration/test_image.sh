@@ -155,6 +155,49 @@ test_image_rm_gc() {
 	assert_contains "$out" 'import it with "berth image import busybox PATH"' "inspect of a missing image"
 }
 
+# An image removed while a pod uses it: its name goes, its layers stay
+# leased to the pod (containerd's leases), and go when the pod does.
+register_test image_rm_in_use
+test_image_rm_in_use() {
+	need_berth
+	need_cgroup2
+	local cg pid out
+	cg=$(make_cgroup berth)
+	assert_ok bimg import busybox "$(test_image busybox)"
+	mkdir x
+	cat >pod.yaml <<YAML
+apiVersion: v1
+kind: Pod
+metadata: {name: inuse}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: c
+    image: busybox
+    command: [sh, -c, 'until [ -e /x/go ]; do sleep 0.1; done; cat /etc/passwd >/x/passwd && echo ok >/x/done']
+    volumeMounts: [{name: x, mountPath: /x}]
+  volumes: [{name: x, hostPath: {path: $TEST_TMP/x, type: Directory}}]
+YAML
+	"$BERTH_BIN" run --root "$TEST_TMP/state" --run-dir "$TEST_TMP/run" \
+		--log-dir "$TEST_TMP/logs" --cgroup-root "$cg" --no-cni \
+		-f pod.yaml --timeout 120s >run.out 2>&1 &
+	pid=$!
+	defer sh -c "kill $pid 2>/dev/null || true"
+	defer rm -rf --one-file-system "$TEST_TMP/run"
+	wait_for 60 sh -c "ls '$TEST_TMP'/state/images/leases/*/*"
+	assert_ok bimg rm busybox
+	assert_eq "" "$(bimg ls -q)" "images after rm of the image in use"
+	assert_eq 1 "$(count "$TEST_TMP/state/images/layers")" "layers while the pod runs"
+	assert_eq 0 "$(count "$TEST_TMP/state/images/blobs/sha256")" "blobs after rm"
+	touch x/go
+	wait "$pid" || fail "berth run: status $? ($(cat run.out))"
+	assert_eq ok "$(cat x/done 2>/dev/null)" "the container, after its image was removed"
+	assert_contains "$(cat x/passwd)" "root:x:0:0" "/etc/passwd from the image's layer"
+	assert_eq 0 "$(count "$TEST_TMP/state/images/layers")" "layers once the pod is gone"
+	assert_eq 0 "$(count "$TEST_TMP/state/images/leases")" "lease records once the pod is gone"
+	assert_eq 0 "$(count "$TEST_TMP/state/images/tmp")" "leftovers in tmp/"
+}
+
 # flip_byte FILE OFFSET
 flip_byte() {
 	local c oct

@@ -444,6 +444,80 @@ START_TEST (test_import_index)
 END_TEST
 
 /* Two processes import at once into one store: both succeed. */
+/* Layers leased to a pod's containers outlive the removal of their image
+ * and go with the last lease; a lease whose owner is gone is stale. */
+START_TEST (test_leases)
+{
+  cleanup_free char *dir = tmpdir (), *state = mkdir_in (dir, "state");
+  cleanup_free char *layout = NULL, *pod1 = mkdir_in (dir, "pod1");
+  cleanup_free char *pod2 = mkdir_in (dir, "pod2");
+  struct image_store *s = NULL;
+  struct image_info *a = NULL, *b2 = NULL;
+  berth_error_t err = NULL;
+  struct stat st;
+  struct built b;
+
+  build_image (&b, "latest");
+  layout = write_layout (&b, dir, "layout");
+  ck_assert_int_eq (image_store_open (state, &s, &err), 0);
+  ck_assert_int_eq (image_store_import_path (s, "busybox", layout, NULL, &err),
+                    0);
+  ck_assert_int_eq (
+      image_store_lookup_lease (s, "busybox", "uid-1", "c", pod1, &a, &err), 0);
+  ck_assert_int_eq (
+      image_store_lookup_lease (s, "busybox", "uid-1", "d", pod1, &b2, &err),
+      0);
+  image_info_free (b2);
+  ck_assert_int_eq (count_dir (image_store_dir (s), "leases/uid-1"), 2);
+
+  /* rm: the name and the blobs go, the leased layers stay */
+  ck_assert_int_eq (image_store_remove (s, "busybox", &err), 0);
+  ck_assert_int_eq (image_store_lookup (s, "busybox", &b2, &err), -ENOENT);
+  berth_error_release (&err);
+  ck_assert_int_eq (count_dir (image_store_dir (s), "blobs/sha256"), 0);
+  ck_assert_int_eq (count_dir (image_store_dir (s), "layers"), 2);
+  for (size_t i = 0; i < a->n_layers; i++)
+    ck_assert_int_eq (stat (a->layers[i], &st), 0);
+  ck_assert_int_eq (image_store_gc (s, &err), 0);
+  ck_assert_int_eq (count_dir (image_store_dir (s), "layers"), 2);
+
+  /* the pod is gone: its leases and the layers go, nothing is left */
+  ck_assert_int_eq (image_store_lease_release (s, "uid-1", &err), 0);
+  ck_assert_int_eq (count_dir (image_store_dir (s), "layers"), 0);
+  ck_assert_int_eq (count_dir (image_store_dir (s), "leases"), 0);
+  ck_assert_int_eq (image_store_lease_release (s, "uid-1", &err), 0);
+
+  /* a lease of a pod whose dir went without a release is collected */
+  ck_assert_int_eq (image_store_import_path (s, "busybox", layout, NULL, &err),
+                    0);
+  ck_assert_int_eq (
+      image_store_lookup_lease (s, "busybox", "uid-2", "c", pod2, &b2, &err),
+      0);
+  image_info_free (b2);
+  ck_assert_int_eq (image_store_remove (s, "busybox", &err), 0);
+  ck_assert_int_eq (count_dir (image_store_dir (s), "layers"), 2);
+  rm_rf (pod2);
+  ck_assert_int_eq (image_store_gc (s, &err), 0);
+  ck_assert_int_eq (count_dir (image_store_dir (s), "layers"), 0);
+  ck_assert_int_eq (count_dir (image_store_dir (s), "leases"), 0);
+
+  /* no lease for a missing image, nor with a name that is a path */
+  ck_assert_int_eq (
+      image_store_lookup_lease (s, "busybox", "uid-3", "c", pod1, &b2, &err),
+      -ENOENT);
+  berth_error_release (&err);
+  ck_assert_int_lt (
+      image_store_lookup_lease (s, "busybox", "../x", "c", pod1, &b2, &err), 0);
+  berth_error_release (&err);
+  ck_assert_int_eq (count_dir (image_store_dir (s), "leases"), 0);
+
+  image_info_free (a);
+  image_store_close (s);
+  built_free (&b);
+  rm_rf (dir);
+}
+END_TEST
+
 START_TEST (test_import_concurrent)
 {
   cleanup_free char *dir = tmpdir (), *state = mkdir_in (dir, "state");
@@ -503,6 +577,7 @@ image_store_suite (void)
   tcase_add_test (tc, test_import_archives);
   tcase_add_test (tc, test_import_index);
   tcase_add_test (tc, test_import_concurrent);
+  tcase_add_test (tc, test_leases);
   suite_add_tcase (s, tc);
   return s;
 }
