@@ -1,6 +1,7 @@
 /* cli_util.c - see cli_util.h. */
 #include "cli_util.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,24 @@ cli_print_diags (const char *file, const char *prefix,
                d->level == DIAG_WARNING ? "warning: " : "", prefix, sep,
                d->path, *prefix || *d->path ? ": " : "", d->msg);
     }
+}
+
+int
+cli_parse_positive (const char *cmd, const char *flag, const char *arg,
+                    int64_t *out)
+{
+  char *end;
+  long long v;
+  errno = 0;
+  v = strtoll (arg, &end, 10);
+  if (*arg == '\0' || *end != '\0' || v <= 0 || errno == ERANGE)
+    {
+      fprintf (stderr, "berth %s: %s %s: not a positive number\n", cmd, flag,
+               arg);
+      return -1;
+    }
+  *out = v;
+  return 0;
 }
 
 void

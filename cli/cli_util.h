@@ -1,5 +1,5 @@
-/* cli_util.h - small pieces the CLI front ends share: diagnostics,
- * kubectl-like tables. */
+/* cli_util.h - small pieces the CLI front ends share: diagnostics, flag
+ * values, kubectl-like tables. */
 #ifndef BERTH_CLI_UTIL_H
 #define BERTH_CLI_UTIL_H
 
@@ -11,6 +11,12 @@
 /* "FILE: [warning: ]PREFIX.PATH: MESSAGE" lines on stderr. */
 void cli_print_diags (const char *file, const char *prefix,
                       const struct diag_list *l);
+
+/* The value ARG of flag FLAG of `berth CMD`, a positive integer: 0 with
+ * *OUT set, or -1 after "berth CMD: FLAG ARG: not a positive number" on
+ * stderr. */
+int cli_parse_positive (const char *cmd, const char *flag, const char *arg,
+                        int64_t *out);
 
 /* A table as kubectl's tabwriter prints it: each column padded to its
  * widest cell plus 3 spaces, the last one not padded. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "agent.h"
+#include "cli_util.h"
 #include "commands.h"
 
 static void
@@ -347,23 +348,16 @@ cmd_agent (int argc, char **argv)
         opt.reserved = optarg;
         break;
       case OPT_MAX_PODS:
+        if (cli_parse_positive ("agent", "--max-pods", optarg, &opt.max_pods)
+            < 0)
+          return 2;
+        break;
       case OPT_POD_MAX_PIDS:
-        {
-          char *end;
-          long long v = strtoll (optarg, &end, 10);
-          if (*optarg == '\0' || *end != '\0' || v <= 0)
-            {
-              fprintf (stderr, "berth agent: %s %s: not a positive number\n",
-                       c == OPT_MAX_PODS ? "--max-pods" : "--pod-max-pids",
-                       optarg);
-              return 2;
-            }
-          if (c == OPT_MAX_PODS)
-            opt.max_pods = v;
-          else
-            opt.pod_max_pids = v;
-          break;
-        }
+        if (cli_parse_positive ("agent", "--pod-max-pids", optarg,
+                                &opt.pod_max_pids)
+            < 0)
+          return 2;
+        break;
       case OPT_SERVICE_CIDR:
         opt.service_cidr = optarg;
         break;

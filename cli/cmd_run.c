@@ -237,23 +237,15 @@ parse_opts (int argc, char **argv, struct run_opts *o)
         o->reserved = optarg;
         break;
       case OPT_MAX_PODS:
+        if (cli_parse_positive ("run", "--max-pods", optarg, &o->max_pods) < 0)
+          return 2;
+        break;
       case OPT_PODS_PIDS:
-        {
-          char *end;
-          long long v = strtoll (optarg, &end, 10);
-          if (*optarg == '\0' || *end != '\0' || v <= 0)
-            {
-              fprintf (stderr, "berth run: %s %s: not a positive number\n",
-                       c == OPT_MAX_PODS ? "--max-pods" : "--pod-pids-limit",
-                       optarg);
-              return 2;
-            }
-          if (c == OPT_MAX_PODS)
-            o->max_pods = v;
-          else
-            o->pod_pids_limit = v;
-          break;
-        }
+        if (cli_parse_positive ("run", "--pod-pids-limit", optarg,
+                                &o->pod_pids_limit)
+            < 0)
+          return 2;
+        break;
       case OPT_SECCOMP_DEFAULT:
         o->cfg.seccomp_unconfined_default = strcmp (optarg, "false") == 0;
         break;
