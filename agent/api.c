@@ -779,7 +779,7 @@ start_watch (struct api *a, struct MHD_Connection *c, const char *url)
     rep = reply_status (404, "NotFound",
                         "the server could not find the "
                         "requested resource");
-  else if (r.kind == NULL)
+  else if (r.kind == NULL && !r.events)
     rep = reply_status (405, "MethodNotAllowed",
                         "watch is not supported on this resource");
   else if (sel && *sel && strncmp (sel, "metadata.name=", 14) != 0)

@@ -58,14 +58,11 @@ add_event (struct watch *w, const char *type, struct node *obj)
 }
 
 static bool
-matches (const struct watch *w, const struct object *o)
+matches (const struct watch *w, const char *ns, const char *name)
 {
-  const char *ns = object_namespace (o);
-  if (o->info != w->kind)
-    return false;
   if (w->ns && (ns == NULL || strcmp (ns, w->ns) != 0))
     return false;
-  return w->name == NULL || strcmp (object_name (o), w->name) == 0;
+  return w->name == NULL || (name && strcmp (name, w->name) == 0);
 }
 
 static struct seen *
@@ -77,19 +74,23 @@ find_seen (struct watch *w, const char *uid)
   return NULL;
 }
 
+/* An object (its UID and resourceVersion RV; ENCODE (ITEM) its JSON) is
+ * in the store: an event unless it was sent as it is. */
 static void
-see (struct watch *w, const struct store_entry *e)
+see (struct watch *w, const char *uid, const char *rv,
+     struct node *(*encode) (const void *item), const void *item)
 {
-  const struct object_meta *m = object_meta (e->obj);
-  const char *rv = m->resource_version ? m->resource_version : "";
-  struct seen *s = find_seen (w, m->uid ? m->uid : "");
+  struct seen *s;
   struct node *obj;
+  uid = uid ? uid : "";
+  rv = rv ? rv : "";
+  s = find_seen (w, uid);
   if (s && strcmp (s->rv, rv) == 0)
     {
       s->present = true;
       return;
     }
-  obj = store_entry_encode (e);
+  obj = encode (item);
   if (s == NULL)
     {
       if (w->n == w->cap)
@@ -101,7 +102,7 @@ see (struct watch *w, const struct store_entry *e)
         }
       s = &w->seen[w->n++];
       memset (s, 0, sizeof (*s));
-      s->uid = xstrdup (m->uid ? m->uid : "");
+      s->uid = xstrdup (uid);
       /* at the start of a watch from a resourceVersion, what did not
        * change after it is known to the client already */
       if (!(w->scanned == false && w->after_rv > 0
@@ -120,16 +121,42 @@ see (struct watch *w, const struct store_entry *e)
   s->present = true;
 }
 
+static struct node *
+encode_entry (const void *item)
+{
+  return store_entry_encode (item);
+}
+
+static struct node *
+encode_event (const void *item)
+{
+  return store_event_encode (item);
+}
+
 /* Compare the store with what was sent: the events into W->out. */
 static void
 scan (struct watch *w)
 {
+  const struct store *st = w->store;
   size_t kept = 0;
   for (size_t i = 0; i < w->n; i++)
     w->seen[i].present = false;
-  for (size_t i = 0; i < w->store->len; i++)
-    if (matches (w, w->store->items[i]->obj))
-      see (w, w->store->items[i]);
+  if (w->kind == NULL)
+    for (size_t i = 0; i < st->nevents; i++)
+      {
+        const struct store_event *ev = &st->events[i];
+        if (matches (w, ev->namespace, ev->name))
+          see (w, ev->uid, ev->resource_version, encode_event, ev);
+      }
+  else
+    for (size_t i = 0; i < st->len; i++)
+      {
+        const struct store_entry *e = st->items[i];
+        const struct object_meta *m = object_meta (e->obj);
+        if (e->obj->info == w->kind
+            && matches (w, object_namespace (e->obj), object_name (e->obj)))
+          see (w, m->uid, m->resource_version, encode_entry, e);
+      }
   for (size_t i = 0; i < w->n; i++)
     {
       struct seen *s = &w->seen[i];
@@ -145,8 +172,8 @@ scan (struct watch *w)
     }
   w->n = kept;
   w->scanned = true;
-  w->scanned_rv = w->store->rv;
-  w->scanned_changes = w->store->objects_changed;
+  w->scanned_rv = st->rv;
+  w->scanned_changes = st->objects_changed;
 }
 
 static ssize_t

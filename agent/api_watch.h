@@ -16,8 +16,9 @@
 #include "api.h"
 #include "manifest.h"
 
-/* Stream the objects of kind K (in NS, NULL: all; named NAME, NULL: all)
- * on the connection CONN of an extra handler or of api.c. */
+/* Stream the objects of kind K (NULL: the events; in NS, NULL: all; named
+ * NAME, NULL: all) on the connection CONN of an extra handler or of
+ * api.c. */
 int api_watch_start (struct api *a, void *conn, const struct kind_info *k,
                      const char *ns, const char *name,
                      const char *resource_version, berth_error_t *err);

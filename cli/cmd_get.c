@@ -741,7 +741,7 @@ watch_stream (const char *socket, const char *path, const char *name,
 }
 
 /* get -w: the table, then every change, until interrupted.  Stored kinds
- * are watched through the agent's watch stream; events and endpoints,
+ * and events are watched through the agent's watch stream; endpoints,
  * which the agent computes, are listed again every second. */
 static int
 watch_table (const char *socket, const char *path, const char *kind,
@@ -784,27 +784,26 @@ watch_table (const char *socket, const char *path, const char *kind,
 static void
 usage (FILE *f)
 {
-  fprintf (
-      f,
-      "Usage: berth get RESOURCE [NAME] [-n NS | -A] [-o wide|json|yaml] "
-      "[-w]\n"
-      "\n"
-      "Show the agent's objects as kubectl does.  RESOURCE: pods (po),\n"
-      "configmaps (cm), secrets, services (svc), endpoints (ep),\n"
-      "endpointslices, events (ev), jobs,\n"
-      "cronjobs (cj), namespaces (ns).\n"
-      "\n"
-      "Options:\n"
-      "  -n, --namespace NS    the namespace (default: default)\n"
-      "  -A, --all-namespaces  every namespace (a NAMESPACE column)\n"
-      "  -o, --output FORMAT   wide, json or yaml\n"
-      "  -w, --watch           after the list, print each object again\n"
-      "                        when it changes (the agent's watch; events\n"
-      "                        and endpoints are listed again every\n"
-      "                        second)\n"
-      "      --socket PATH     the agent's socket (default $%s or %s)\n"
-      "  -h, --help            show this help\n",
-      CLIENT_ENV_SOCKET, "/run/berth/berth.sock");
+  fprintf (f,
+           "Usage: berth get RESOURCE [NAME] [-n NS | -A] [-o wide|json|yaml] "
+           "[-w]\n"
+           "\n"
+           "Show the agent's objects as kubectl does.  RESOURCE: pods (po),\n"
+           "configmaps (cm), secrets, services (svc), endpoints (ep),\n"
+           "endpointslices, events (ev), jobs,\n"
+           "cronjobs (cj), namespaces (ns).\n"
+           "\n"
+           "Options:\n"
+           "  -n, --namespace NS    the namespace (default: default)\n"
+           "  -A, --all-namespaces  every namespace (a NAMESPACE column)\n"
+           "  -o, --output FORMAT   wide, json or yaml\n"
+           "  -w, --watch           after the list, print each object again\n"
+           "                        when it changes (the agent's watch;\n"
+           "                        endpoints are listed again every\n"
+           "                        second)\n"
+           "      --socket PATH     the agent's socket (default $%s or %s)\n"
+           "  -h, --help            show this help\n",
+           CLIENT_ENV_SOCKET, "/run/berth/berth.sock");
 }
 
 int
@@ -901,7 +900,7 @@ cmd_get (int argc, char **argv)
                         : events ? "Event"
                                  : k->kind,
                         &rep, name != NULL, all_ns && !name, out, ns, name,
-                        derived == NULL && !events);
+                        derived == NULL);
   if (rep.code != 200 || rep.body == NULL)
     {
       client_print_error (&rep);

@@ -93,9 +93,10 @@ struct client
   const char *socket;
   char body[8192];
   size_t len;
-  long max_bytes;  /* leave after this many bytes (0: read to the end) */
-  const char *url; /* default: /stream */
-  int max_lines;   /* leave after this many lines (0: no limit) */
+  long max_bytes;    /* leave after this many bytes (0: read to the end) */
+  const char *url;   /* default: /stream */
+  int max_lines;     /* leave after this many lines (0: no limit) */
+  _Atomic int lines; /* received so far (read by the loop's thread) */
   CURLcode rc;
   int done_fd;
 };
@@ -112,14 +113,11 @@ on_body (char *ptr, size_t size, size_t nmemb, void *userdata)
     }
   if (c->max_bytes > 0 && (long)c->len >= c->max_bytes)
     return 0; /* the client goes away */
-  if (c->max_lines > 0)
-    {
-      int lines = 0;
-      for (size_t i = 0; i < c->len; i++)
-        lines += c->body[i] == '\n';
-      if (lines >= c->max_lines)
-        return 0;
-    }
+  for (size_t i = 0; i < n; i++)
+    if (ptr[i] == '\n')
+      c->lines++;
+  if (c->max_lines > 0 && c->lines >= c->max_lines)
+    return 0;
   return n;
 }
 
@@ -252,14 +250,18 @@ START_TEST (test_stream_client_leaves)
 }
 END_TEST
 
-/* The watch test: a pod changes, then goes; the store's change rounds
- * wake the streams as the agent's do. */
+/* The watch tests: a pod changes, then goes (or events are recorded);
+ * the store's change rounds wake the streams as the agent's do.  Each
+ * step waits until the client has the events of the one before, so that
+ * no two changes fold into one event. */
 struct watch_script
 {
   struct store *st;
   struct api *api;
+  struct client *c;
   struct loop_watcher timer;
   int step;
+  bool events; /* record events instead of changing the pod */
 };
 
 static struct object *
@@ -283,32 +285,33 @@ on_watch_step (struct loop *l, struct loop_watcher *w, uint32_t events)
   berth_error_t err = NULL;
   (void)l;
   (void)events;
-  switch (++sc->step)
+  if (sc->c->lines <= sc->step || sc->step >= 2)
+    return;
+  sc->step++;
+  if (sc->events)
+    store_event (sc->st, "Warning", "BackOff", "Pod", "default", "web", NULL,
+                 "Back-off restarting failed container");
+  else if (sc->step == 1)
     {
-    case 1:
       e = store_get (sc->st, kind_lookup ("Pod"), "default", "web");
       ck_assert_int_eq (
           store_set_status (sc->st, e, node_new_scalar ("x", true), &err), 0);
-      break;
-    case 2:
-      ck_assert_int_eq (store_remove (sc->st, kind_lookup ("Pod"), "default",
-                                      "web", NULL, &err),
-                        0);
-      break;
-    default:
-      return;
     }
+  else
+    ck_assert_int_eq (store_remove (sc->st, kind_lookup ("Pod"), "default",
+                                    "web", NULL, &err),
+                      0);
   api_streams_wake (sc->api);
 }
 
-START_TEST (test_watch_events)
+static void
+run_watch (const char *url, bool events, struct client *c)
 {
   char dir[] = "/tmp/berth-watch-XXXXXX", sock[64];
   struct loop l;
   struct store st;
   struct api api;
-  struct client c = { 0 };
-  struct watch_script sc = { .st = &st, .api = &api };
+  struct watch_script sc = { .st = &st, .api = &api, .c = c, .events = events };
   struct loop_watcher done_w = { .fd = -1 };
   enum store_result res;
   struct store_entry *e = NULL;
@@ -326,34 +329,64 @@ START_TEST (test_watch_events)
                             "a}]\n"),
                    "api", STORE_CREATE_ONLY, NULL, &res, &e, &err),
       0);
+  if (events)
+    store_event (&st, "Normal", "Scheduled", "Pod", "default", "web", NULL,
+                 "Successfully assigned default/web to node1");
   ck_assert_int_eq (api_start (&api, &l, &st, sock, NULL, &err), 0);
   sc.timer.fd = -1;
   ck_assert_int_eq (
-      loop_timer_add (&l, &sc.timer, 300, 300, on_watch_step, &sc, &err), 0);
-  c.socket = sock;
-  c.url = "http://localhost/api/v1/namespaces/default/pods?watch=true";
-  c.max_lines = 3;
-  c.done_fd = eventfd (0, EFD_CLOEXEC);
-  ck_assert_int_eq (
-      loop_io_add (&l, &done_w, c.done_fd, EPOLLIN, on_client_done, NULL, &err),
-      0);
-  ck_assert_int_eq (pthread_create (&t, NULL, client_main, &c), 0);
+      loop_timer_add (&l, &sc.timer, 50, 50, on_watch_step, &sc, &err), 0);
+  c->socket = sock;
+  c->url = url;
+  c->max_lines = 3;
+  c->done_fd = eventfd (0, EFD_CLOEXEC);
+  ck_assert_int_eq (loop_io_add (&l, &done_w, c->done_fd, EPOLLIN,
+                                 on_client_done, NULL, &err),
+                    0);
+  ck_assert_int_eq (pthread_create (&t, NULL, client_main, c), 0);
   ck_assert_int_eq (loop_run (&l, &err), 0);
   pthread_join (t, NULL);
-  c.body[c.len] = '\0';
+  c->body[c->len] = '\0';
+  loop_watcher_del (&sc.timer);
+  loop_watcher_del (&done_w);
+  api_stop (&api);
+  close (c->done_fd);
+  store_free (&st);
+  loop_close (&l);
+  rmdir (dir);
+}
+
+START_TEST (test_watch_events)
+{
+  struct client c = { 0 };
+  run_watch ("http://localhost/api/v1/namespaces/default/pods?watch=true",
+             false, &c);
   ck_assert_msg (c.rc == CURLE_WRITE_ERROR, "rc %d: %s", c.rc, c.body);
   ck_assert_msg (strncmp (c.body, "{\"type\":\"ADDED\",\"object\":{", 26) == 0,
                  "%s", c.body);
   ck_assert_ptr_nonnull (strstr (c.body, "\n{\"type\":\"MODIFIED\""));
   ck_assert_ptr_nonnull (strstr (c.body, "\"status\":\"x\""));
   ck_assert_ptr_nonnull (strstr (c.body, "\n{\"type\":\"DELETED\""));
-  loop_watcher_del (&sc.timer);
-  loop_watcher_del (&done_w);
-  api_stop (&api);
-  close (c.done_fd);
-  store_free (&st);
-  loop_close (&l);
-  rmdir (dir);
+}
+END_TEST
+
+/* kubectl get events -w: a new event, then the same again (its count) */
+START_TEST (test_watch_kube_events)
+{
+  struct client c = { 0 };
+  const char *second, *third;
+  run_watch ("http://localhost/api/v1/namespaces/default/events?watch=true",
+             true, &c);
+  ck_assert_msg (c.rc == CURLE_WRITE_ERROR, "rc %d: %s", c.rc, c.body);
+  ck_assert_msg (strncmp (c.body, "{\"type\":\"ADDED\"", 15) == 0, "%s",
+                 c.body);
+  ck_assert_ptr_nonnull (strstr (c.body, "\"reason\":\"Scheduled\""));
+  second = strstr (c.body, "\n{\"type\":\"ADDED\"");
+  ck_assert_ptr_nonnull (second);
+  ck_assert_ptr_nonnull (strstr (second, "\"reason\":\"BackOff\""));
+  third = strstr (second + 1, "\n{\"type\":\"MODIFIED\"");
+  ck_assert_msg (third != NULL, "%s", c.body);
+  ck_assert_ptr_nonnull (strstr (third, "\"count\":2"));
 }
 END_TEST
 
@@ -369,6 +402,7 @@ main (void)
   tcase_add_test (tc, test_stream_waits_and_ends);
   tcase_add_test (tc, test_stream_client_leaves);
   tcase_add_test (tc, test_watch_events);
+  tcase_add_test (tc, test_watch_kube_events);
   suite_add_tcase (s, tc);
   sr = srunner_create (s);
   srunner_run_all (sr, CK_NORMAL);
