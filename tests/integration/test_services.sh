@@ -38,6 +38,9 @@ svc_topology() {
 		ns=$(make_netns p$i)
 		ip -n "$NODE" link add v$i type veth peer name eth0 netns "$ns"
 		ip -n "$NODE" link set v$i master br0 up
+		# as the CNI bridge plugin's hairpinMode: with br_netfilter a pod
+		# calling its own Service is bridged back out of its own port
+		ip -n "$NODE" link set v$i type bridge_slave hairpin on
 		ip -n "$ns" addr add 10.88.0.1$i/16 dev eth0
 		ip -n "$ns" link set eth0 up
 		ip -n "$ns" route add default via 10.88.0.1
