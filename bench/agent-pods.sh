@@ -99,7 +99,7 @@ done | awk -v t0="$t0" '{print ($1 - t0) * 1000}' | sort -n >"$tmp/lat"
 count=$(wc -l <"$tmp/lat")
 p50=$(awk -v n="$count" 'NR == int((n + 1) / 2)' "$tmp/lat")
 p99=$(awk -v n="$count" 'NR == int(n * 0.99 + 0.999)' "$tmp/lat")
-printf '%s: %d started in %.1f s (apply to the last Running)\n' "${containers:+containers}${containers:-pods}" "$count" "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')"
+printf '%s: %d started in %.1f s (apply to the last Running)\n' "$([ -n "$containers" ] && echo containers || echo pods)" "$count" "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')"
 printf 'apply to exec: p50 %.0f ms, p99 %.0f ms\n' "$p50" "$p99"
 
 what="$n pods"
