@@ -138,9 +138,24 @@ client_request (const char *socket, const char *method, const char *path,
 
 int
 client_stream (const char *socket, const char *path, FILE *sink,
-               struct client_reply *out, berth_error_t *err)
+               const char *cmd)
 {
-  return perform (socket, "GET", path, NULL, sink, out, err);
+  struct client_reply rep = { 0 };
+  berth_error_t err = NULL;
+  int status = 0;
+  if (perform (socket, "GET", path, NULL, sink, &rep, &err) < 0)
+    {
+      fprintf (stderr, "berth %s: %s\n", cmd, berth_error_msg (&err));
+      berth_error_release (&err);
+      return 1;
+    }
+  if (rep.code != 200)
+    {
+      client_print_error (&rep);
+      status = 1;
+    }
+  client_reply_free (&rep);
+  return status;
 }
 
 void

@@ -32,10 +32,11 @@ int client_request (const char *socket, const char *method, const char *path,
 void client_reply_free (struct client_reply *r);
 
 /* GET PATH with no time limit; while the status is 200 the body goes to
- * SINK as it arrives (a followed log), any other reply is in OUT as
- * client_request returns it (OUT->text empty after a 200). */
+ * SINK as it arrives (a followed log, a watch).  Returns the exit status
+ * of berth CMD: 0, or 1 after printing why (the agent unreachable, or its
+ * Status error as kubectl prints it). */
 int client_stream (const char *socket, const char *path, FILE *sink,
-                   struct client_reply *out, berth_error_t *err);
+                   const char *cmd);
 
 /* A resource as kubectl names it (pod, pods, po, cm, svc, ...).  *EVENTS
  * is set for events, which have no kind_info. */

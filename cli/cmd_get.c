@@ -700,8 +700,6 @@ watch_stream (const char *socket, const char *path, const char *name,
               const char *list_rv, struct watch_sink *s)
 {
   cookie_io_functions_t io = { .write = watch_sink_write };
-  struct client_reply rep = { 0 };
-  berth_error_t err = NULL;
   cleanup_free char *url = NULL;
   FILE *f = fopencookie (s, "w", io);
   int ret;
@@ -721,23 +719,10 @@ watch_stream (const char *socket, const char *path, const char *name,
   else
     url = fmt ("%s?watch=true&resourceVersion=%s", path,
                list_rv ? list_rv : "");
-  ret = client_stream (client_socket (socket), url, f, &rep, &err);
+  ret = client_stream (client_socket (socket), url, f, "get");
   fclose (f);
   free (s->buf);
-  if (ret < 0)
-    {
-      fprintf (stderr, "berth get: %s\n", berth_error_msg (&err));
-      berth_error_release (&err);
-      return 1;
-    }
-  if (rep.code != 200)
-    {
-      client_print_error (&rep);
-      client_reply_free (&rep);
-      return 1;
-    }
-  client_reply_free (&rep);
-  return 0;
+  return ret;
 }
 
 /* get -w: the table, then every change, until interrupted.  Stored kinds
@@ -751,6 +736,7 @@ watch_table (const char *socket, const char *path, const char *kind,
   struct watch_state ws = { 0 };
   berth_error_t err = NULL;
   print_table (kind, first->body, single, all_ns, out, ns, ws.widths);
+  fflush (stdout); /* the list shows now, not with the first change */
   ws.header_done = single || len_of (node_map_get (first->body, "items")) > 0;
   /* what was printed counts as seen */
   watch_print_changes (&ws, kind, first->body, single, all_ns, out, false);

@@ -79,8 +79,6 @@ cmd_logs (int argc, char **argv)
   const char *ns = "default", *container = NULL, *tail = NULL, *sock = NULL;
   bool previous = false, follow = false;
   cleanup_free char *path = NULL, *text = NULL;
-  struct client_reply rep = { 0 };
-  berth_error_t err = NULL;
   int c;
 
   optind = 1;
@@ -136,18 +134,5 @@ cmd_logs (int argc, char **argv)
       return 0;
     }
   /* the agent streams the log until the container stops */
-  if (client_stream (sock, path, stdout, &rep, &err) < 0)
-    {
-      fprintf (stderr, "berth logs: %s\n", berth_error_msg (&err));
-      berth_error_release (&err);
-      return 1;
-    }
-  if (rep.code != 200)
-    {
-      client_print_error (&rep);
-      client_reply_free (&rep);
-      return 1;
-    }
-  client_reply_free (&rep);
-  return 0;
+  return client_stream (sock, path, stdout, "logs");
 }

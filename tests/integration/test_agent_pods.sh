@@ -170,7 +170,11 @@ test_agentpod_sigterm() {
 	defer kill $!
 	"$BERTH_BIN" apply -f p.yaml >/dev/null
 	wait_for 30 test -e "$TEST_TMP/out/up"
-	wait_for 10 grep -Eq '^term +1/1 +Running +0 ' watch.out
+	local end=$((SECONDS + 20))
+	until grep -Eq '^term +1/1 +Running +0 ' watch.out; do
+		[ "$SECONDS" -lt "$end" ] || fail "get pods -w: $(cat watch.out; "$BERTH_BIN" get pods)"
+		sleep 0.2
+	done
 	local t0=$SECONDS
 	curl -sN --unix-socket "$TEST_TMP/s" 'http://agent/api/v1/namespaces/default/pods?watch=true' >events.out 2>&1 &
 	defer kill $!
