@@ -203,14 +203,39 @@ test_svc_routing() {
 # shellcheck source=tests/integration/test_agent.sh
 declare -F _agent_kill >/dev/null || . "$(dirname "${BASH_SOURCE[0]}")/test_agent.sh"
 
-# svc_agent_stop: delete the pods (CNI DEL) and stop the agent with TERM,
-# which deletes its nftables table.
+# svc_agent_start: an agent with the CNI bridge and Service routing, and
+# the busybox image; svc_agent_stop [POD...] runs when the test ends.
+svc_agent_start() {
+	"$BERTH_BIN" image --root "$TEST_TMP/root" import busybox "$(test_image busybox)" >/dev/null
+	AGENT_CG=$(make_cgroup berth)
+	defer rm -rf --one-file-system "$TEST_TMP/run"
+	defer _agent_kill "$TEST_TMP/agent.pid"
+	mkdir -p "$TEST_TMP/m"
+	"$BERTH_BIN" agent --root "$TEST_TMP/root" --socket "$TEST_TMP/s" \
+		--manifest-dir "$TEST_TMP/m" --hostname-override node1 \
+		--run-dir "$TEST_TMP/run" --log-dir "$TEST_TMP/logs" \
+		--cgroup-root "$AGENT_CG" --cni-conf-dir "$TEST_TMP/net.d" \
+		>>"$TEST_TMP/agent.log" 2>&1 &
+	echo $! >"$TEST_TMP/agent.pid"
+	export BERTH_SOCKET=$TEST_TMP/s
+	defer svc_agent_stop "$@"
+	wait_for 20 "$BERTH_BIN" get namespaces
+}
+
+# svc_agent_stop [POD...]: delete the pods (default web1 web2 web3; CNI
+# DEL) and stop the agent with TERM, which deletes its nftables table.
 svc_agent_stop() {
-	local i pid
-	for i in 1 2 3; do "$BERTH_BIN" delete pod web$i >/dev/null 2>&1 || true; done
+	local p i pid
+	[ $# -gt 0 ] || set -- web1 web2 web3
+	for p in "$@"; do "$BERTH_BIN" delete pod "$p" >/dev/null 2>&1 || true; done
 	for i in $(seq 100); do
-		"$BERTH_BIN" get pods 2>&1 | grep -q '^web' || break
-		sleep 0.2
+		for p in "$@"; do
+			if "$BERTH_BIN" get pod "$p" >/dev/null 2>&1; then
+				sleep 0.2
+				continue 2
+			fi
+		done
+		break
 	done
 	pid=$(cat "$TEST_TMP/agent.pid" 2>/dev/null) || return 0
 	kill -TERM "$pid" 2>/dev/null || true
@@ -269,20 +294,7 @@ test_svc_agent_readiness() {
 	need_cmd nft curl
 	[ -x /usr/lib/cni/bridge ] || skip "no CNI plugins in /usr/lib/cni"
 	local cip h i ep2
-	"$BERTH_BIN" image --root "$TEST_TMP/root" import busybox "$(test_image busybox)" >/dev/null
-	AGENT_CG=$(make_cgroup berth)
-	defer rm -rf --one-file-system "$TEST_TMP/run"
-	defer _agent_kill "$TEST_TMP/agent.pid"
-	mkdir -p "$TEST_TMP/m"
-	"$BERTH_BIN" agent --root "$TEST_TMP/root" --socket "$TEST_TMP/s" \
-		--manifest-dir "$TEST_TMP/m" --hostname-override node1 \
-		--run-dir "$TEST_TMP/run" --log-dir "$TEST_TMP/logs" \
-		--cgroup-root "$AGENT_CG" --cni-conf-dir "$TEST_TMP/net.d" \
-		>>"$TEST_TMP/agent.log" 2>&1 &
-	echo $! >"$TEST_TMP/agent.pid"
-	export BERTH_SOCKET=$TEST_TMP/s
-	defer svc_agent_stop
-	wait_for 20 "$BERTH_BIN" get namespaces
+	svc_agent_start
 	svc_web_pods >web.yaml
 	assert_ok "$BERTH_BIN" apply -f web.yaml
 	cip=$("$BERTH_BIN" get svc web -o json | sed -n 's/.*"clusterIP": "\(.*\)".*/\1/p')

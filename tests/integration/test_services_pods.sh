@@ -6,8 +6,8 @@
 # through conntrack to undo the DNAT.
 
 # A test runs in a shell that sourced only this file.
-# shellcheck source=tests/integration/test_agent.sh
-declare -F _agent_kill >/dev/null || . "$(dirname "${BASH_SOURCE[0]}")/test_agent.sh"
+# shellcheck source=tests/integration/test_services.sh
+declare -F svc_agent_start >/dev/null || . "$(dirname "${BASH_SOURCE[0]}")/test_services.sh"
 
 svcpods_manifest() {
 	cat <<-EOF
@@ -47,20 +47,6 @@ svcpods_get() {
 		"printf 'GET /index.html HTTP/1.0\r\n\r\n' | nc -w 5 $SVC_IP 80 | tail -1" 2>&1
 }
 
-svcpods_stop() {
-	local i pid
-	"$BERTH_BIN" delete pod web1 >/dev/null 2>&1 || true
-	"$BERTH_BIN" delete pod client >/dev/null 2>&1 || true
-	for i in $(seq 100); do
-		"$BERTH_BIN" get pods 2>&1 | grep -Eq '^(web1|client) ' || break
-		sleep 0.2
-	done
-	pid=$(cat "$TEST_TMP/agent.pid" 2>/dev/null) || return 0
-	kill -TERM "$pid" 2>/dev/null || true
-	for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-	! nft list table ip berth >/dev/null 2>&1 || nft delete table ip berth
-}
-
 register_test --serial svc_from_pods
 test_svc_from_pods() {
 	need_vm # CNI's bridge and the berth table in the root namespace
@@ -69,20 +55,7 @@ test_svc_from_pods() {
 	need_cmd nft
 	[ -x /usr/lib/cni/bridge ] || skip "no CNI plugins in /usr/lib/cni"
 	local out i
-	"$BERTH_BIN" image --root "$TEST_TMP/root" import busybox "$(test_image busybox)" >/dev/null
-	AGENT_CG=$(make_cgroup berth)
-	defer rm -rf --one-file-system "$TEST_TMP/run"
-	defer _agent_kill "$TEST_TMP/agent.pid"
-	mkdir -p "$TEST_TMP/m"
-	"$BERTH_BIN" agent --root "$TEST_TMP/root" --socket "$TEST_TMP/s" \
-		--manifest-dir "$TEST_TMP/m" --hostname-override node1 \
-		--run-dir "$TEST_TMP/run" --log-dir "$TEST_TMP/logs" \
-		--cgroup-root "$AGENT_CG" --cni-conf-dir "$TEST_TMP/net.d" \
-		>>"$TEST_TMP/agent.log" 2>&1 &
-	echo $! >"$TEST_TMP/agent.pid"
-	export BERTH_SOCKET=$TEST_TMP/s
-	defer svcpods_stop
-	wait_for 20 "$BERTH_BIN" get namespaces
+	svc_agent_start web1 client
 	assert_eq 1 "$(cat /proc/sys/net/bridge/bridge-nf-call-iptables)" "bridge-nf-call-iptables"
 	svcpods_manifest >svc.yaml
 	assert_ok "$BERTH_BIN" apply -f svc.yaml
