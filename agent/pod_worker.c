@@ -55,6 +55,7 @@ struct worker_pod
   char *saved_state;
   int64_t sampled_ms; /* the last pod_runner_sample (wall clock) */
   bool dirty;         /* something happened to it: drive it in the next round */
+  bool teardown_due;  /* terminal, its status written: tear down next round */
   int64_t due_ms;     /* ... or then (wall clock; -1: nothing due) */
 };
 
@@ -1007,7 +1008,18 @@ drive (struct pod_worker *w, struct store *s, size_t i, int64_t now,
         earliest (next, cw->kill_deadline_ms);
     }
   if (!wp->killing && wp->r.terminal && !wp->torn_down)
-    tear_down (wp);
+    {
+      /* the terminal status goes out in this round, what a user waits for
+       * (OOMKilled, Completed); the teardown (cgroup kill, unmounts, the
+       * sandbox: 100 ms and more) in the next one */
+      if (wp->teardown_due)
+        tear_down (wp);
+      else
+        {
+          wp->teardown_due = true;
+          earliest (next, now);
+        }
+    }
   if (!wp->torn_down && !wp->killing && waiting_to_create (&wp->r))
     earliest (next, now + WORKER_RETRY_MS);
   rewatch (wp);
