@@ -207,10 +207,18 @@ make_cgroup() {
 	need_cgroup2
 	local parent=$ITEST_CGROOT/$TEST_NAME cg
 	cg=$parent/$1
-	mkdir -p "$parent"
-	echo "$ITEST_CONTROLLERS" >"$ITEST_CGROOT/cgroup.subtree_control"
-	echo "$ITEST_CONTROLLERS" >"$parent/cgroup.subtree_control"
-	mkdir "$cg"
+	# one test at a time: concurrent cgroup mkdirs and cpuset enabling
+	# locked up the guest's kernel at the start of a run (soft lockups)
+	(
+		flock 9
+		mkdir -p "$parent"
+		# the runner enabled them (tests/integration/run); a test run
+		# alone does it here
+		grep -q cpuset "$ITEST_CGROOT/cgroup.subtree_control" ||
+			echo "$ITEST_CONTROLLERS" >"$ITEST_CGROOT/cgroup.subtree_control"
+		echo "$ITEST_CONTROLLERS" >"$parent/cgroup.subtree_control"
+		mkdir "$cg"
+	) 9>"${BERTH_TEST_RUNDIR:-/tmp}/.cgroup.lock"
 	defer _itest_rm_cgroup "$cg"
 	echo "$cg"
 }
