@@ -57,6 +57,7 @@ struct worker
   uint64_t total[3]; /* successful, failed, unknown */
   uint64_t bucket[N_BUCKETS], count;
   double sum;
+  uint64_t missed; /* periods that passed without a probe of their own */
 };
 
 struct prober
@@ -525,13 +526,21 @@ prober_tick (struct prober *p)
         continue;
       if (now >= w->next_due || w->trigger)
         {
+          /* A tick that finds one already buffered is dropped (Go's
+           * ticker); so is every tick after the first in a late turn. */
           if (w->inflight)
-            w->tick_pending = now >= w->next_due;
+            {
+              w->missed += w->tick_pending && now >= w->next_due;
+              w->tick_pending = now >= w->next_due;
+            }
           else
             {
               w->trigger = false;
               do_probe (w);
             }
+          w->missed += now >= w->next_due
+                           ? (uint64_t)((now - w->next_due) / period_ms (w))
+                           : 0;
           while (w->next_due <= now)
             w->next_due += period_ms (w);
         }
@@ -688,6 +697,8 @@ prober_add_container (struct prober *p, const struct prober_pod *pod,
         w = worker_new (p, pod, c, k);
       /* A new container ID: its initial value, and probing resumes. */
       cancel_inflight (w);
+      if (w->stopped && w->next_due < p->env.mono_ms (p->env.impl))
+        w->next_due = p->env.mono_ms (p->env.impl); /* no backlog */
       w->ctr = c;
       w->spec = container_probe (c, k);
       w->instance = id;
@@ -933,6 +944,26 @@ series_labels (FILE *f, const struct worker *w, bool last)
   put_label (f, "probe_type", prober_kind_name (w->kind), last);
 }
 
+/* berth's own: a worker's ticks that got no probe (it was still probing
+ * past a whole period, or the loop ran late): 0 when nothing falls behind. */
+static void
+render_missed (const struct prober *p, FILE *f)
+{
+  const struct worker *w;
+
+  fputs ("# HELP berth_prober_missed_periods_total Periods of a probe worker "
+         "that passed without a probe of their own.\n"
+         "# TYPE berth_prober_missed_periods_total counter\n",
+         f);
+  for (w = p->workers; w; w = w->next)
+    if (!w->dead)
+      {
+        fputs ("berth_prober_missed_periods_total{", f);
+        series_labels (f, w, true);
+        fprintf (f, "} %llu\n", (unsigned long long)w->missed);
+      }
+}
+
 void
 prober_metrics_render (const struct prober *p, char **buf, size_t *len)
 {
@@ -943,6 +974,7 @@ prober_metrics_render (const struct prober *p, char **buf, size_t *len)
   if (f == NULL)
     abort ();
   render_totals (p, f);
+  render_missed (p, f);
   fputs ("# HELP prober_probe_duration_seconds [ALPHA] Duration in seconds "
          "for a probe response.\n"
          "# TYPE prober_probe_duration_seconds histogram\n",

@@ -435,6 +435,64 @@ START_TEST (test_metrics)
 }
 END_TEST
 
+static uint64_t
+missed (struct prober *p)
+{
+  const char *key = "berth_prober_missed_periods_total{container=\"c\","
+                    "namespace=\"ns\",pod=\"p\",probe_type=\"Liveness\"} ";
+  char *m = NULL, *at_key;
+  size_t len = 0;
+  uint64_t n;
+
+  prober_metrics_render (p, &m, &len);
+  at_key = strstr (m, key);
+  ck_assert_ptr_nonnull (at_key);
+  n = strtoull (at_key + strlen (key), NULL, 10);
+  free (m);
+  return n;
+}
+
+/* Every period gets its probe: 0 missed.  A probe running past a period
+ * buffers one tick (Go's ticker), any further tick is missed; so is every
+ * period a late loop turn skips. */
+START_TEST (test_missed_periods)
+{
+  struct prober *p = new_prober ();
+  struct probe l = probe_spec (0, 1, 1, 3);
+  struct container c = { .name = "c" };
+
+  c.liveness_probe = &l;
+  add (p, &c);
+  for (int t = 0; t < 5; t++)
+    {
+      at (p, t * 1000 + 10);
+      complete (&l, PROBE_OUT_SUCCESS, "", NULL);
+    }
+  ck_assert_int_eq (F.n_calls, 5);
+  ck_assert_uint_eq (missed (p), 0);
+  /* the probe of 5 s runs until 7.5 s: the tick of 6 s waits, 7 s is
+   * missed, the buffered one runs when the probe ends */
+  at (p, 5000);
+  at (p, 6000);
+  ck_assert_uint_eq (missed (p), 0);
+  at (p, 7000);
+  ck_assert_uint_eq (missed (p), 1);
+  F.now = 1000000 + 7500;
+  complete (&l, PROBE_OUT_SUCCESS, "", NULL);
+  at (p, 7500);
+  ck_assert_int_eq (F.n_calls, 7);
+  complete (&l, PROBE_OUT_SUCCESS, "", NULL);
+  /* a loop turn at 11.2 s: the ticks of 8, 9, 10 and 11 s get one probe */
+  at (p, 11200);
+  ck_assert_int_eq (F.n_calls, 8);
+  ck_assert_uint_eq (missed (p), 4);
+  complete (&l, PROBE_OUT_SUCCESS, "", NULL);
+  at (p, 12000);
+  ck_assert_uint_eq (missed (p), 4);
+  prober_free (p);
+}
+END_TEST
+
 /* Pod deletion: liveness and startup turn Success and stop. */
 START_TEST (test_terminating)
 {
@@ -644,6 +702,7 @@ main (void)
   tcase_add_test (tc, test_success_threshold);
   tcase_add_test (tc, test_errors_and_warnings);
   tcase_add_test (tc, test_metrics);
+  tcase_add_test (tc, test_missed_periods);
   tcase_add_test (tc, test_terminating);
   tcase_add_test (tc, test_status_record);
   tcase_add_test (tc, test_grpc_framing);
