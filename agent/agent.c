@@ -318,6 +318,8 @@ agent_init (struct agent *a, const struct agent_options *opt,
       return -1;
     }
   agent_add_controller (a, services); /* after the pod worker */
+  /* a readiness change reroutes at once (the readiness fast path) */
+  pod_worker_set_ready_hook (a->worker, service_controller_pod_ready, services);
   /* the Job and CronJob controllers, after the pod worker */
   agent_add_controller (a, job_controller_new ());
   agent_add_controller (a, cronjob_controller_new ());

@@ -246,6 +246,24 @@ endpoints_compute (const struct store *s, const struct store_entry *svc,
 }
 
 void
+endpoints_set_serving (struct service_endpoints *e,
+                       const struct store_entry *pod, bool serving)
+{
+  const struct service_spec *sp = svc_spec (e->svc);
+  bool pnra = sp->publish_not_ready_addresses.set
+              && sp->publish_not_ready_addresses.v;
+  for (size_t g = 0; g < e->ngroups; g++)
+    for (size_t i = 0; i < e->groups[g].neps; i++)
+      {
+        struct endpoint *ep = &e->groups[g].eps[i];
+        if (ep->pod != pod)
+          continue;
+        ep->serving = serving;
+        ep->ready = pnra || (ep->serving && !ep->terminating);
+      }
+}
+
+void
 endpoints_free (struct service_endpoints *e)
 {
   for (size_t i = 0; i < e->ngroups; i++)

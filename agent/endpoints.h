@@ -75,6 +75,11 @@ struct service_endpoints
 void endpoints_compute (const struct store *s, const struct store_entry *svc,
                         struct service_endpoints *out);
 void endpoints_free (struct service_endpoints *e);
+/* E as computed with POD's Ready condition SERVING instead of the stored
+ * one (a readiness change not yet written to the status): serving and
+ * ready of POD's endpoints, by the rules above. */
+void endpoints_set_serving (struct service_endpoints *e,
+                            const struct store_entry *pod, bool serving);
 
 /* Does POD (a Pod entry) match SVC's selector (same namespace)? */
 bool endpoints_selects (const struct store_entry *svc,

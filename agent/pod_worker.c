@@ -682,6 +682,33 @@ kill_for_probe (struct worker_pod *wp, size_t i, enum probe_kind kind)
   kill_instance (wp, i, grace);
 }
 
+/* The readiness fast path: a readiness result of INSTANCE changed; the
+ * pod's Ready condition as the round's status write will have it goes to
+ * the ready hook now, before that round, its write and its persistence. */
+static void
+publish_ready (struct pod_worker *w, struct worker_pod *wp, uint64_t instance)
+{
+  struct store_entry *e;
+  const struct node *cs;
+  struct node *st;
+  bool ready = false;
+  if (w->ready_hook == NULL || wp->torn_down)
+    return;
+  e = store_get (w->cfg.store, kind_lookup ("Pod"), wp->ns, wp->name);
+  if (e == NULL || strcmp (object_meta (e->obj)->uid, wp->uid) != 0)
+    return;
+  for (size_t i = 0; i < wp->r.n; i++)
+    if (wp->watch[i].probe_instance == instance)
+      wp->r.c[i].probe_ready = prober_ready (w->prober, instance);
+  st = pod_status_encode (&wp->r, e->status, w->host_ip, loop_wall_ms ());
+  cs = k8s_get (st, "conditions");
+  for (size_t i = 0; cs && cs->kind == NODE_SEQ && i < cs->len; i++)
+    if (strcmp (k8s_get_str (cs->items[i], "type") ?: "", "Ready") == 0)
+      ready = strcmp (k8s_get_str (cs->items[i], "status") ?: "", "True") == 0;
+  node_unref (st);
+  w->ready_hook (w->ready_ctx, w->cfg.store, e, ready);
+}
+
 static void
 on_probe_result (void *ctx, const char *pod_uid, const char *container,
                  uint64_t instance, enum probe_kind kind,
@@ -697,6 +724,8 @@ on_probe_result (void *ctx, const char *pod_uid, const char *container,
       kill_for_probe (wp, i, kind);
   if (wp)
     wp->dirty = true;
+  if (wp && kind == PROBE_READINESS)
+    publish_ready (w, wp, instance);
   wake (w);
 }
 
@@ -812,9 +841,19 @@ runner_state_exists (const struct pod_worker *w, const char *uid)
   return access (path, F_OK) == 0;
 }
 
-static void
+/* Starting a pod (sandbox, cgroup, volumes, CNI) is the slow step.  A
+ * round starts new pods only until it has spent POD_WORKER_START_BUDGET_MS
+ * on them (at least one), and the rest wait for the next round, a
+ * millisecond later: in between, the loop serves the API, monitors and
+ * probes.  The kubelet's pod workers run side by side; here a batch of
+ * 100 pods must not stall the agent until the last one has started.
+ * Returns true when pods were left for the next round. */
+static bool
 discover (struct pod_worker *w, struct store *s, int64_t now)
 {
+  int64_t deadline = loop_now_ms () + POD_WORKER_START_BUDGET_MS;
+  size_t started = 0;
+  bool more = false;
   const struct kind_info *pk = kind_lookup ("Pod");
   /* pods that left the store, or came back under a new uid */
   for (size_t i = 0; i < w->n; i++)
@@ -846,7 +885,13 @@ discover (struct pod_worker *w, struct store *s, int64_t now)
               || predecessor_running (w, meta_ns (e->obj), object_name (e->obj))
               || (m->deletion_timestamp && !runner_state_exists (w, m->uid)))
             continue;
+          if (started > 0 && loop_now_ms () >= deadline)
+            {
+              more = true;
+              continue;
+            }
           wp = adopt_or_start (w, e);
+          started++;
         }
       if (m->deletion_timestamp)
         begin_kill (wp,
@@ -855,6 +900,7 @@ discover (struct pod_worker *w, struct store *s, int64_t now)
                         : 30,
                     now);
     }
+  return more;
 }
 
 /* Pods marked for deletion that have no runner (finished ones). */
@@ -1046,6 +1092,7 @@ worker_sync (struct controller *c, struct store *s, int64_t now,
 {
   struct pod_worker *w = (struct pod_worker *)c;
   bool all = w->objects_seen != s->objects_changed || now >= w->resync_ms;
+  bool more;
   (void)err;
   *next_ms = -1;
   if (all)
@@ -1054,7 +1101,7 @@ worker_sync (struct controller *c, struct store *s, int64_t now,
       w->resync_ms = now + POD_WORKER_RESYNC_MS;
     }
   collect_refs (w, s);
-  discover (w, s, now);
+  more = discover (w, s, now);
   for (size_t i = 0; i < w->n;)
     {
       struct worker_pod *wp = w->pods[i];
@@ -1075,6 +1122,8 @@ worker_sync (struct controller *c, struct store *s, int64_t now,
     earliest (next_ms, w->pods[i]->due_ms);
   if (w->n > 0)
     earliest (next_ms, w->resync_ms);
+  if (more)
+    earliest (next_ms, now);
   remove_finished_deleted (w, s);
   return 0;
 }
@@ -1199,6 +1248,13 @@ pod_worker_new (const struct pod_worker_config *cfg, struct pod_worker **out,
   w->cfg.store->status_extra_data = w;
   *out = w;
   return 0;
+}
+
+void
+pod_worker_set_ready_hook (struct pod_worker *w, pod_ready_hook hook, void *ctx)
+{
+  w->ready_hook = hook;
+  w->ready_ctx = ctx;
 }
 
 const struct pod_runner *

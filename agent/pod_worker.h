@@ -37,6 +37,8 @@
  * changes no status: the accounting in status.berth is served on read
  * (store status_extra). */
 #define POD_WORKER_RESYNC_MS 60000
+/* How long one round may spend starting new pods (at least one). */
+#define POD_WORKER_START_BUDGET_MS 50
 
 struct pod_worker_config
 {
@@ -53,6 +55,11 @@ struct pod_worker_config
 };
 
 struct worker_pod;
+
+/* POD's Ready condition is about to become READY (see
+ * pod_worker_set_ready_hook). */
+typedef void (*pod_ready_hook) (void *ctx, struct store *s,
+                                const struct store_entry *pod, bool ready);
 
 struct pod_worker
 {
@@ -76,11 +83,21 @@ struct pod_worker
   struct probe_runner *hooks; /* runs the lifecycle hooks */
   /* Samples for the rates of /stats/summary (usageNanoCores). */
   struct summary_history history;
+  /* the readiness fast path (pod_worker_set_ready_hook) */
+  pod_ready_hook ready_hook;
+  void *ready_ctx;
 };
 
 /* CFG is copied (its strings must outlive the worker). */
 int pod_worker_new (const struct pod_worker_config *cfg,
                     struct pod_worker **out, berth_error_t *err);
+
+/* Call HOOK when a readiness probe's result changes, from the prober's
+ * callback, with the pod's Ready condition as the status the next round
+ * writes will have it (so that the Services reroute without waiting for
+ * that round and its persistence). */
+void pod_worker_set_ready_hook (struct pod_worker *w, pod_ready_hook hook,
+                                void *ctx);
 
 /* The runner of the pod with UID, or NULL (for the API: logs, metrics). */
 const struct pod_runner *pod_worker_runner (const struct pod_worker *w,

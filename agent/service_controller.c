@@ -330,9 +330,18 @@ port_endpoints (const struct service_endpoints *e, const char *port_name,
   out->neps = n;
 }
 
+/* A Pod's Ready condition as it is about to be written (the readiness
+ * fast path), or none. */
+struct ready_override
+{
+  const struct store_entry *pod;
+  bool ready;
+};
+
 static void
 routes_add_service (struct routes *rt, const struct store *s,
-                    const struct store_entry *e)
+                    const struct store_entry *e,
+                    const struct ready_override *ov)
 {
   const struct service_spec *sp = spec_of (e->obj);
   struct service_endpoints *se;
@@ -341,6 +350,8 @@ routes_add_service (struct routes *rt, const struct store *s,
     abort ();
   se = &rt->svcs[rt->nsvcs++];
   endpoints_compute (s, e, se);
+  if (ov)
+    endpoints_set_serving (se, ov->pod, ov->ready);
   for (size_t j = 0; j < sp->ports.len; j++)
     {
       const struct service_port *p = &sp->ports.items[j];
@@ -403,7 +414,7 @@ routes_build (struct service_controller *c, struct store *s, struct routes *rt)
   memset (rt, 0, sizeof (*rt));
   for (size_t i = 0; i < n; i++)
     if (claim_ok (c, s, svcs[i], ips, &nips, ports, &nports))
-      routes_add_service (rt, s, svcs[i]);
+      routes_add_service (rt, s, svcs[i], NULL);
 }
 
 /* When the store changed for this commit: the round's first change, else
@@ -418,11 +429,13 @@ change_time (const struct service_controller *c)
   return 0;
 }
 
+/* A commit from T_START to T_END, for a change made at CHANGED (0:
+ * unknown). */
 static void
-record_latency (struct service_controller *c, int64_t t_start, int64_t t_end)
+record_latency (struct service_controller *c, int64_t changed, int64_t t_start,
+                int64_t t_end)
 {
   struct service_controller_stats *st = &c->stats;
-  int64_t changed = change_time (c);
   st->commits++;
   st->last_tx_ms = (double)(t_end - t_start) / 1e6;
   if (changed <= 0 || changed > t_end)
@@ -524,7 +537,7 @@ program (struct service_controller *c, const struct routes *rt,
   c->shown = c->nft.applied;
   if (res.changed)
     {
-      record_latency (c, t0, mono_ns ());
+      record_latency (c, change_time (c), t0, mono_ns ());
       if (res.full)
         c->stats.full_syncs++;
       if (change_time (c) > 0)
@@ -556,6 +569,80 @@ sc_sync (struct controller *base, struct store *s, int64_t now_ms,
   ret = program (c, &rt, err);
   routes_free (&rt);
   return ret;
+}
+
+/* ---- the readiness fast path ---- */
+
+/* Route the Services of POD that the committed table routes as if POD's
+ * Ready condition were READY: their part of the state made anew, the
+ * others' kept; a partial transaction when it changed. */
+static int
+reroute_pod (struct service_controller *c, struct store *s,
+             const struct store_entry *pod, bool ready, int64_t t_hook,
+             berth_error_t *err)
+{
+  struct ready_override ov = { pod, ready };
+  struct nft_service_config cfg = nft_config (c);
+  struct nft_service_result res;
+  struct routes rt;
+  int64_t t0;
+  int ret = 0;
+
+  memset (&rt, 0, sizeof (rt));
+  for (size_t i = 0; i < s->len; i++)
+    {
+      const struct store_entry *e = s->items[i];
+      if (is_service (e) && endpoints_selects (e, pod)
+          && nft_service_state_owns (c->nft.applied,
+                                     object_namespace (e->obj) ?: "default",
+                                     object_name (e->obj)))
+        routes_add_service (&rt, s, e, &ov);
+    }
+  if (rt.n > 0)
+    {
+      t0 = mono_ns ();
+      ret = nft_service_sync (
+          &c->nft, &cfg,
+          nft_service_state_update (&cfg, c->nft.applied, rt.ports, rt.n),
+          t0 / 1000000, &res, err);
+      if (ret == 0 && res.changed)
+        {
+          free (c->ruleset);
+          c->ruleset = NULL;
+          c->shown = c->nft.applied;
+          record_latency (c, t_hook, t0, mono_ns ());
+          if (res.full)
+            c->stats.full_syncs++;
+          say (c,
+               "table ip %s: pod %s/%s %s: committed %.2f ms after the "
+               "readiness change (%s transaction %.2f ms)",
+               c->table, object_namespace (pod->obj) ?: "default",
+               object_name (pod->obj), ready ? "ready" : "not ready",
+               c->stats.last_ms, res.full ? "full" : "partial",
+               c->stats.last_tx_ms);
+        }
+    }
+  routes_free (&rt);
+  return ret;
+}
+
+void
+service_controller_pod_ready (void *controller, struct store *s,
+                              const struct store_entry *pod, bool ready)
+{
+  struct service_controller *c = controller;
+  int64_t t_hook = mono_ns ();
+  berth_error_t err = NULL;
+  /* before the first commit, or without routing: the round does it */
+  if (!c->opt.routing || c->nft_failed || !c->table_present
+      || c->nft.applied == NULL)
+    return;
+  if (reroute_pod (c, s, pod, ready, t_hook, &err) < 0)
+    {
+      /* the round that follows commits the whole table */
+      say (c, "%s", berth_error_msg (&err));
+      berth_error_release (&err);
+    }
 }
 
 static void

@@ -74,6 +74,16 @@ int service_controller_new (const struct service_controller_options *o,
 const struct service_controller_stats *
 service_controller_stats (const struct controller *c);
 
+/* The readiness fast path (pod_worker_set_ready_hook): POD's Ready
+ * condition is about to become READY (a readiness probe's result changed;
+ * the pod worker writes the status in the next round).  The Services that
+ * select POD and are routed get their endpoints and nftables part anew at
+ * once, in one partial transaction, without waiting for the round, the
+ * status write and its persistence; the round's sync then finds the table
+ * as it should be.  CONTROLLER: the services controller. */
+void service_controller_pod_ready (void *controller, struct store *s,
+                                   const struct store_entry *pod, bool ready);
+
 /* The ruleset the last sync computed (NULL before the first one). */
 const char *service_controller_ruleset (const struct controller *c);
 

@@ -103,16 +103,21 @@ static const char *const map_names[E_COUNT]
     = { "cluster-ips", "service-ips", "service-nodeports",
         "no-endpoint-services", "no-endpoint-nodeports" };
 
+/* Each chain and element has an owner: the Service ("ns/name") whose port
+ * made it, so that one Service's part can be replaced
+ * (nft_service_state_update). */
 struct nft_chain
 {
   char *name;
   char *rules; /* one rule a line, each ending in '\n' */
+  char *owner;
 };
 
 struct nft_elem
 {
   char *key;
   char *verdict; /* NULL in a set */
+  char *owner;
 };
 
 struct nft_service_state
@@ -121,7 +126,17 @@ struct nft_service_state
   size_t nchains;
   struct nft_elem *elems[E_COUNT];
   size_t nelems[E_COUNT];
+  const char *owner; /* while building: the owner of what is added */
 };
+
+static char *
+xstrdup_ (const char *s)
+{
+  char *d = strdup (s ? s : "");
+  if (d == NULL)
+    abort ();
+  return d;
+}
 
 static char *xvasprintf_ (const char *fmt, va_list ap)
     __attribute__ ((format (printf, 1, 0)));
@@ -148,6 +163,7 @@ add_chain (struct nft_service_state *st, char *name, const char *fmt, ...)
   va_start (ap, fmt);
   st->chains[st->nchains].rules = xvasprintf_ (fmt, ap);
   va_end (ap);
+  st->chains[st->nchains].owner = xstrdup_ (st->owner);
   st->chains[st->nchains++].name = name;
 }
 
@@ -168,9 +184,8 @@ add_elem (struct nft_service_state *st, int map, const char *verdict,
   va_start (ap, fmt);
   e->key = xvasprintf_ (fmt, ap);
   va_end (ap);
-  e->verdict = verdict ? strdup (verdict) : NULL;
-  if (verdict && e->verdict == NULL)
-    abort ();
+  e->verdict = verdict ? xstrdup_ (verdict) : NULL;
+  e->owner = xstrdup_ (st->owner);
 }
 
 /* Is the same key already in the list?  Keys are unique in a map; the
@@ -262,7 +277,11 @@ add_port (struct nft_service_state *st, const struct nft_service_config *c,
   struct nft_endpoint *eps = xcalloc_ (p->neps, sizeof (*eps));
   size_t neps = 0;
   char proto[8];
+  cleanup_free char *owner = NULL;
 
+  if (asprintf (&owner, "%s/%s", p->ns, p->name) < 0)
+    abort ();
+  st->owner = owner;
   lower (proto, p->protocol, sizeof (proto));
   if (seen_key (keys, nkeys, "%s . %s . %lld", p->cluster_ip, proto,
                 (long long)p->port))
@@ -307,30 +326,100 @@ add_port (struct nft_service_state *st, const struct nft_service_config *c,
                   (long long)p->node_port);
     }
 out:
+  st->owner = NULL;
   for (size_t i = 0; i < neps; i++)
     free (ep_chains[i]);
   free (ep_chains);
   free (eps);
 }
 
-struct nft_service_state *
-nft_service_state_new (const struct nft_service_config *c,
-                       const struct nft_service_port *ports, size_t n)
+/* Add the ports' chains and elements to ST, in the ports' order (by
+ * Service and port name); KEYS: the map keys ST holds already. */
+static void
+add_ports (struct nft_service_state *st, const struct nft_service_config *c,
+           const struct nft_service_port *ports, size_t n, char ***keys,
+           size_t *nkeys)
 {
   const struct nft_service_port **sorted = xcalloc_ (n, sizeof (*sorted));
-  struct nft_service_state *st = xcalloc_ (1, sizeof (*st));
-  char **keys = NULL;
-  size_t nkeys = 0;
-
   for (size_t i = 0; i < n; i++)
     sorted[i] = &ports[i];
   qsort (sorted, n, sizeof (*sorted), cmp_port);
   for (size_t i = 0; i < n; i++)
-    add_port (st, c, sorted[i], &keys, &nkeys);
-  for (size_t i = 0; i < nkeys; i++)
-    free (keys[i]);
-  free (keys);
+    add_port (st, c, sorted[i], keys, nkeys);
+  for (size_t i = 0; i < *nkeys; i++)
+    free ((*keys)[i]);
+  free (*keys);
   free (sorted);
+}
+
+struct nft_service_state *
+nft_service_state_new (const struct nft_service_config *c,
+                       const struct nft_service_port *ports, size_t n)
+{
+  struct nft_service_state *st = xcalloc_ (1, sizeof (*st));
+  char **keys = NULL;
+  size_t nkeys = 0;
+  add_ports (st, c, ports, n, &keys, &nkeys);
+  return st;
+}
+
+static bool
+owner_in (const char *owner, const struct nft_service_port *ports, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      size_t l = strlen (ports[i].ns);
+      if (strncmp (owner, ports[i].ns, l) == 0 && owner[l] == '/'
+          && strcmp (owner + l + 1, ports[i].name) == 0)
+        return true;
+    }
+  return false;
+}
+
+bool
+nft_service_state_owns (const struct nft_service_state *st, const char *ns,
+                        const char *name)
+{
+  struct nft_service_port p = { .ns = ns, .name = name };
+  for (int m = 0; st && m < E_COUNT; m++)
+    for (size_t i = 0; i < st->nelems[m]; i++)
+      if (owner_in (st->elems[m][i].owner, &p, 1))
+        return true;
+  return false;
+}
+
+struct nft_service_state *
+nft_service_state_update (const struct nft_service_config *c,
+                          const struct nft_service_state *old,
+                          const struct nft_service_port *ports, size_t n)
+{
+  struct nft_service_state *st = xcalloc_ (1, sizeof (*st));
+  char **keys = NULL;
+  size_t nkeys = 0;
+
+  for (size_t i = 0; i < old->nchains; i++)
+    if (!owner_in (old->chains[i].owner, ports, n))
+      {
+        st->owner = old->chains[i].owner;
+        add_chain (st, xstrdup_ (old->chains[i].name), "%s",
+                   old->chains[i].rules);
+      }
+  for (int m = 0; m < E_COUNT; m++)
+    for (size_t i = 0; i < old->nelems[m]; i++)
+      {
+        const struct nft_elem *e = &old->elems[m][i];
+        if (owner_in (e->owner, ports, n))
+          continue;
+        st->owner = e->owner;
+        add_elem (st, m, e->verdict, "%s", e->key);
+        /* the keys the kept Services hold (seen_key's formats) */
+        keys = reallocarray (keys, nkeys + 1, sizeof (*keys));
+        if (keys == NULL)
+          abort ();
+        keys[nkeys++] = xstrdup_ (e->key);
+      }
+  st->owner = NULL;
+  add_ports (st, c, ports, n, &keys, &nkeys);
   return st;
 }
 
@@ -343,6 +432,7 @@ nft_service_state_free (struct nft_service_state *st)
     {
       free (st->chains[i].name);
       free (st->chains[i].rules);
+      free (st->chains[i].owner);
     }
   free (st->chains);
   for (int m = 0; m < E_COUNT; m++)
@@ -351,6 +441,7 @@ nft_service_state_free (struct nft_service_state *st)
         {
           free (st->elems[m][i].key);
           free (st->elems[m][i].verdict);
+          free (st->elems[m][i].owner);
         }
       free (st->elems[m]);
     }

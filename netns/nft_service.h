@@ -85,6 +85,17 @@ nft_service_state_new (const struct nft_service_config *c,
                        const struct nft_service_port *ports, size_t n);
 void nft_service_state_free (struct nft_service_state *st);
 size_t nft_service_state_chains (const struct nft_service_state *st);
+/* OLD with the chains and elements of the Services of PORTS (all their
+ * ports) made anew from PORTS; what other Services have is kept as is.
+ * The same state as nft_service_state_new of all the ports, for one
+ * Service's endpoint change without the others' endpoints at hand. */
+struct nft_service_state *
+nft_service_state_update (const struct nft_service_config *c,
+                          const struct nft_service_state *old,
+                          const struct nft_service_port *ports, size_t n);
+/* Does ST route (hold map elements of) Service NS/NAME? */
+bool nft_service_state_owns (const struct nft_service_state *st, const char *ns,
+                             const char *name);
 
 /* The transaction that replaces the whole table with ST (malloc'ed). */
 char *nft_service_state_full (const struct nft_service_config *c,

@@ -351,6 +351,78 @@ START_TEST (test_state_diff)
 }
 END_TEST
 
+/* One Service's part made anew (the readiness fast path): the same state
+ * as made from all the ports, the other Services' part untouched. */
+START_TEST (test_state_update)
+{
+  struct nft_endpoint eps[]
+      = { { "10.88.0.11", 8080 }, { "10.88.0.12", 8080 } };
+  struct nft_endpoint oeps[] = { { "10.88.0.13", 9090 } };
+  struct nft_service_port web = web_port (eps, 2), web1,
+                          api = web_port (oeps, 1);
+  struct nft_service_port web_ports[2], all[3], all1[3];
+  struct nft_service_state *a, *b, *u, *back;
+
+  api.name = "api";
+  api.cluster_ip = "10.96.0.11";
+  api.node_port = 30081;
+  web_ports[0] = web;
+  web_ports[1] = web;
+  web_ports[1].port_name = "metrics";
+  web_ports[1].port = 9100;
+  web_ports[1].node_port = 0;
+  all[0] = api;
+  all[1] = web_ports[0];
+  all[2] = web_ports[1];
+  memcpy (all1, all, sizeof (all));
+  all1[1].neps = all1[2].neps = 1;
+  web1 = web_ports[0];
+  web1.neps = 1;
+  a = nft_service_state_new (&cfg, all, 3);
+  b = nft_service_state_new (&cfg, all1, 3);
+  ck_assert (nft_service_state_owns (a, "default", "web"));
+  ck_assert (nft_service_state_owns (a, "default", "api"));
+  ck_assert (!nft_service_state_owns (a, "default", "we"));
+  ck_assert (!nft_service_state_owns (a, "other", "web"));
+
+  /* web with one endpoint fewer on both its ports */
+  {
+    struct nft_service_port w[] = { web1, all1[2] };
+    u = nft_service_state_update (&cfg, a, w, 2);
+  }
+  ck_assert_ptr_null (nft_service_state_diff ("berth", u, b));
+  ck_assert_ptr_null (nft_service_state_diff ("berth", b, u));
+  {
+    cleanup_free char *t = nft_service_state_diff ("berth", a, u);
+    ck_assert_ptr_nonnull (t);
+    ck_assert_ptr_null (strstr (t, "element"));
+    ck_assert_ptr_null (strstr (t, "10.88.0.13"));
+    ck_assert (pos (t, "numgen random mod 1") > 0);
+  }
+  /* and back */
+  back = nft_service_state_update (&cfg, u, web_ports, 2);
+  ck_assert_ptr_null (nft_service_state_diff ("berth", back, a));
+  ck_assert_ptr_null (nft_service_state_diff ("berth", a, back));
+  nft_service_state_free (back);
+  /* no endpoints left: the reject maps, as from all the ports */
+  {
+    struct nft_service_port w[] = { web_ports[0], web_ports[1] };
+    struct nft_service_state *c, *n;
+    w[0].neps = w[1].neps = 0;
+    all1[1].neps = all1[2].neps = 0;
+    c = nft_service_state_update (&cfg, a, w, 2);
+    n = nft_service_state_new (&cfg, all1, 3);
+    ck_assert_ptr_null (nft_service_state_diff ("berth", c, n));
+    ck_assert_ptr_null (nft_service_state_diff ("berth", n, c));
+    nft_service_state_free (c);
+    nft_service_state_free (n);
+  }
+  nft_service_state_free (a);
+  nft_service_state_free (b);
+  nft_service_state_free (u);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -364,6 +436,7 @@ main (void)
   tcase_add_test (tc, test_ruleset_stable_and_deduplicated);
   tcase_add_test (tc, test_ruleset_without_cluster_cidr);
   tcase_add_test (tc, test_state_diff);
+  tcase_add_test (tc, test_state_update);
   suite_add_tcase (s, tc);
   sr = srunner_create (s);
   srunner_run_all (sr, CK_ENV);
