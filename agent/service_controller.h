@@ -17,9 +17,12 @@
  *     table at first, after a failure and every hour.  The table exists while
  * there are Services to route and is deleted when the controller is freed.
  *
- * Readiness propagation is measured: from the first store change of the
- * agent's sync round (*CHANGE_NS, CLOCK_MONOTONIC) to the end of the
- * committed transaction. */
+ * A readiness change does not wait for a sync: the pod worker's ready hook
+ * (service_controller_pod_ready) reroutes the pod's Services at once.
+ *
+ * Readiness propagation is measured: from the readiness change (the hook)
+ * or the first store change of the agent's sync round (*CHANGE_NS,
+ * CLOCK_MONOTONIC) to the end of the committed transaction. */
 #ifndef BERTH_SERVICE_CONTROLLER_H
 #define BERTH_SERVICE_CONTROLLER_H
 

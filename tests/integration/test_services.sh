@@ -293,7 +293,7 @@ test_svc_agent_readiness() {
 	need_cgroup2
 	need_cmd nft curl
 	[ -x /usr/lib/cni/bridge ] || skip "no CNI plugins in /usr/lib/cni"
-	local cip h i ep2
+	local cip h i ep2 rules commits
 	svc_agent_start
 	svc_web_pods >web.yaml
 	assert_ok "$BERTH_BIN" apply -f web.yaml
@@ -314,19 +314,35 @@ test_svc_agent_readiness() {
 	for i in 1 2 3; do assert_gt "$(count_of "$h" web$i)" 0 "web$i gets traffic"; done
 
 	echo "== web2's readiness file removed"
+	ep2=$("$BERTH_BIN" get pod web2 -o json | sed -n 's/.*"podIP": "\(.*\)".*/\1/p' | head -1)
+	commits=$(grep -c 'committed' "$TEST_TMP/agent.log")
 	rm "$TEST_TMP/r/web2/ready"
 	wait_for 60 ready_eps_are 2
 	"$BERTH_BIN" get endpoints web
-	ep2=$("$BERTH_BIN" get pod web2 -o json | sed -n 's/.*"podIP": "\(.*\)".*/\1/p' | head -1)
-	assert_not_contains "$(nft list table ip berth)" "dnat to $ep2:8080"
+	# what a user sees: web2's endpoint chain is gone, the service chain
+	# picks among 2; one transaction, by the readiness fast path (the
+	# round that writes web2's status finds the table as it should be)
+	rules=$(nft list table ip berth)
+	assert_not_contains "$rules" "dnat to $ep2:8080"
+	assert_not_contains "$rules" "__$ep2/8080"
+	assert_contains "$rules" "numgen random mod 2 vmap"
+	sleep 1 # the round after the status write
+	assert_eq 1 "$(($(grep -c 'committed' "$TEST_TMP/agent.log") - commits))" "one transaction for the flip"
+	assert_contains "$(grep committed "$TEST_TMP/agent.log" | tail -n 1)" "pod default/web2 not ready: committed"
 	h=$(hits root "http://$cip/index.html" 200)
 	echo "$h"
 	assert_eq 200 "$(total_of "$h")" "every request answered"
 	assert_eq 0 "$(count_of "$h" web2)" "the unready pod gets nothing"
 
 	echo "== web2 ready again"
+	commits=$(grep -c 'committed' "$TEST_TMP/agent.log")
 	touch "$TEST_TMP/r/web2/ready"
 	wait_for 60 ready_eps_are 3
+	assert_contains "$(nft list table ip berth)" "dnat to $ep2:8080"
+	assert_contains "$(nft list table ip berth)" "numgen random mod 3 vmap"
+	sleep 1
+	assert_eq 1 "$(($(grep -c 'committed' "$TEST_TMP/agent.log") - commits))" "one transaction for the flip back"
+	assert_contains "$(grep committed "$TEST_TMP/agent.log" | tail -n 1)" "pod default/web2 ready: committed"
 	h=$(hits root "http://$cip/index.html" 30)
 	echo "$h"
 	assert_gt "$(count_of "$h" web2)" 0 "web2 gets traffic again"

@@ -502,6 +502,52 @@ START_TEST (test_publish_not_ready)
 }
 END_TEST
 
+/* A readiness change not yet stored (the readiness fast path): serving
+ * and ready of that Pod's endpoint as the stored condition would give. */
+START_TEST (test_set_serving)
+{
+  struct store s;
+  struct service_endpoints e;
+  const struct endpoint *ep;
+  struct store_entry *svc, *p1, *p2, *p3;
+
+  store_init (&s);
+  pods_fixture (&s);
+  svc = put (&s, svc_web);
+  p1 = store_get (&s, kind_lookup ("Pod"), "default", "p1");
+  p2 = store_get (&s, kind_lookup ("Pod"), "default", "p2");
+  p3 = store_get (&s, kind_lookup ("Pod"), "default", "p3");
+  endpoints_compute (&s, svc, &e);
+  ck_assert_uint_eq (e.ngroups, 1);
+  ck_assert_uint_eq (e.groups[0].neps, 3);
+  endpoints_set_serving (&e, p2, true);
+  endpoints_set_serving (&e, p1, false);
+  endpoints_set_serving (&e, p3, true);
+  for (size_t i = 0; i < e.groups[0].neps; i++)
+    {
+      ep = &e.groups[0].eps[i];
+      if (ep->pod == p1)
+        ck_assert (!ep->serving && !ep->ready);
+      else if (ep->pod == p2)
+        ck_assert (ep->serving && ep->ready);
+      else /* terminating: serving, never ready */
+        ck_assert (ep->pod == p3 && ep->serving && !ep->ready);
+    }
+  endpoints_free (&e);
+  /* publishNotReadyAddresses: ready whatever the condition */
+  svc = put (&s, "apiVersion: v1\nkind: Service\nmetadata: {name: web}\n"
+                 "spec:\n  publishNotReadyAddresses: true\n  selector: {app: "
+                 "web}\n  ports: [{name: http, port: 80, targetPort: 8080}]\n");
+  endpoints_compute (&s, svc, &e);
+  endpoints_set_serving (&e, p1, false);
+  for (size_t i = 0; i < e.groups[0].neps; i++)
+    if (e.groups[0].eps[i].pod == p1)
+      ck_assert (!e.groups[0].eps[i].serving && e.groups[0].eps[i].ready);
+  endpoints_free (&e);
+  store_free (&s);
+}
+END_TEST
+
 START_TEST (test_named_ports_per_pod)
 {
   struct store s;
@@ -719,6 +765,7 @@ main (void)
   tcase_add_test (tc, test_slice_conditions);
   tcase_add_test (tc, test_endpoints_v1);
   tcase_add_test (tc, test_publish_not_ready);
+  tcase_add_test (tc, test_set_serving);
   tcase_add_test (tc, test_named_ports_per_pod);
   tcase_add_test (tc, test_selectorless_and_placeholder);
   tcase_add_test (tc, test_api);
