@@ -91,12 +91,6 @@ int probe_resolve_port (const struct int_or_string *port,
 /* The host a probe without one dials: the pod IP, or 127.0.0.1. */
 const char *probe_default_host (const struct probe_target *t);
 
-/* Open a socket of DOMAIN/TYPE in the network namespace NET_NS (NULL: the
- * current one).  setns is per thread: the loop's thread enters NET_NS for
- * the socket() call only and returns to HOST_NS. */
-int probe_socket_in_netns (const char *net_ns, int host_ns, int domain,
-                           int type, berth_error_t *err);
-
 /* The gRPC health protocol (grpc.health.v1): the framed request for
  * SERVICE, and the status in a framed response (-1: malformed). */
 size_t probe_grpc_encode_request (const char *service, uint8_t *buf,

@@ -176,8 +176,7 @@ open_socket_fn (void *clientp, curlsocktype purpose,
   int fd;
   (void)purpose;
 
-  fd = probe_socket_in_netns (run->net_ns, run->r->host_ns, address->family,
-                              address->socktype, &err);
+  fd = probe_socket_in_netns (run, address->family, address->socktype, &err);
   if (fd < 0)
     {
       berth_error_release (&err);

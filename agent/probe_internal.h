@@ -8,6 +8,17 @@
 #include "container_exec.h"
 #include "probe.h"
 
+/* A pod's network namespace, held open from one probe to the next. */
+struct probe_netns
+{
+  char *path;
+  pid_t pid; /* the container instance it was opened for (0: none) */
+  dev_t dev; /* the file, checked when there is no pid */
+  ino_t ino;
+  int fd;
+  int64_t used_ms;
+};
+
 struct probe_runner
 {
   struct loop *loop;
@@ -15,6 +26,12 @@ struct probe_runner
   CURLM *multi;
   struct loop_watcher curl_timer;
   int still_running;
+  struct probe_netns *ns;
+  size_t n_ns, cap_ns;
+  /* the tcpSocket runs' timeouts, earliest first, on one timer */
+  struct probe_run *dl_head, *dl_tail;
+  struct loop_watcher dl_timer;
+  int64_t dl_armed; /* the deadline the timer is set for; 0: none */
 };
 
 enum probe_run_type
@@ -32,6 +49,7 @@ struct probe_run
   probe_done_cb done;
   void *ctx;
   char *net_ns;
+  pid_t pid; /* the container's init: keys the held netns fd */
   int timeout_ms;
   int64_t deadline_ms;
   struct loop_watcher timer; /* timeout backstop, or a deferred finish */
@@ -53,6 +71,8 @@ struct probe_run
   int sock;
   char *addr; /* host:port as Go's JoinHostPort */
   struct loop_watcher sock_w;
+  struct probe_run *dl_prev, *dl_next; /* in the runner's deadlines */
+  bool dl_queued;
 
   /* http, grpc */
   CURL *easy;
@@ -80,6 +100,13 @@ int probe_http_start (struct probe_run *run, const struct probe_call *call,
 int probe_grpc_start (struct probe_run *run, const struct probe_call *call,
                       berth_error_t *err);
 void probe_http_release (struct probe_run *run);
+
+/* Open a socket of DOMAIN/TYPE in RUN's pod network namespace (the
+ * agent's own when it has none).  setns is per thread: the loop's thread
+ * enters the pod's for the socket() call only and returns to the agent's.
+ * The namespace's fd is held by the runner for the next probes. */
+int probe_socket_in_netns (struct probe_run *run, int domain, int type,
+                           berth_error_t *err);
 
 /* Go's net.JoinHostPort. */
 char *probe_join_host_port (const char *host, int port);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -94,30 +95,109 @@ probe_linger (int fd)
   return fd;
 }
 
+/* ---- the pods' network namespaces, held open ---- */
+
+/* An entry no probe used for this long is closed (at the next lookup). */
+#define NETNS_IDLE_MS 30000
+
+static void
+netns_drop (struct probe_runner *r, size_t i)
+{
+  close (r->ns[i].fd);
+  free (r->ns[i].path);
+  r->ns[i] = r->ns[--r->n_ns];
+}
+
+/* An fd of the netns file PATH for the container instance PID, opened
+ * once and held: a probe then costs no open and close.  An entry is for
+ * one instance (a new instance, maybe in a sandbox made again at the same
+ * path, opens the file again); without a pid the file is checked (stat)
+ * on every use. */
+static int
+netns_fd (struct probe_runner *r, const char *path, pid_t pid, int64_t now,
+          berth_error_t *err)
+{
+  struct probe_netns *e;
+  struct stat st;
+  size_t i = 0;
+  int fd;
+
+  while (i < r->n_ns)
+    {
+      e = &r->ns[i];
+      if (e->pid == pid && strcmp (e->path, path) == 0)
+        {
+          if (pid <= 0
+              && (stat (path, &st) < 0 || st.st_dev != e->dev
+                  || st.st_ino != e->ino))
+            {
+              netns_drop (r, i);
+              continue;
+            }
+          e->used_ms = now;
+          return e->fd;
+        }
+      if (now - e->used_ms >= NETNS_IDLE_MS)
+        netns_drop (r, i);
+      else
+        i++;
+    }
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return berth_error_sys (err, errno, "open %s", path);
+  if (fstat (fd, &st) < 0)
+    {
+      close (fd);
+      return berth_error_sys (err, errno, "stat %s", path);
+    }
+  if (r->n_ns == r->cap_ns)
+    {
+      r->cap_ns = r->cap_ns ? 2 * r->cap_ns : 16;
+      r->ns = realloc (r->ns, r->cap_ns * sizeof (*r->ns));
+      if (r->ns == NULL)
+        abort ();
+    }
+  r->ns[r->n_ns++] = (struct probe_netns){ strdup (path), pid, st.st_dev,
+                                           st.st_ino,     fd,  now };
+  if (r->ns[r->n_ns - 1].path == NULL)
+    abort ();
+  return fd;
+}
+
+static void
+netns_close_all (struct probe_runner *r)
+{
+  while (r->n_ns > 0)
+    netns_drop (r, r->n_ns - 1);
+  free (r->ns);
+  r->ns = NULL;
+  r->cap_ns = 0;
+}
+
 int
-probe_socket_in_netns (const char *net_ns, int host_ns, int domain, int type,
+probe_socket_in_netns (struct probe_run *run, int domain, int type,
                        berth_error_t *err)
 {
-  cleanup_close int ns = -1;
-  int fd, e;
+  int ns, fd, e;
 
-  if (net_ns == NULL)
+  if (run->net_ns == NULL)
     {
       fd = probe_linger (socket (domain, type | SOCK_CLOEXEC, 0));
       return fd < 0 ? berth_error_sys (err, errno, "socket") : fd;
     }
-  ns = open (net_ns, O_RDONLY | O_CLOEXEC);
+  ns = netns_fd (run->r, run->net_ns, run->pid,
+                 run->deadline_ms - run->timeout_ms, err);
   if (ns < 0)
-    return berth_error_sys (err, errno, "open %s", net_ns);
+    return -1;
   if (setns (ns, CLONE_NEWNET) < 0)
-    return berth_error_sys (err, errno, "enter %s", net_ns);
+    return berth_error_sys (err, errno, "enter %s", run->net_ns);
   fd = socket (domain, type | SOCK_CLOEXEC, 0);
   e = errno;
   /* Staying in a pod's namespace would send everything the agent does
    * from then on to the pod: there is no safe way to go on. */
-  if (setns (host_ns, CLONE_NEWNET) < 0)
+  if (setns (run->r->host_ns, CLONE_NEWNET) < 0)
     abort ();
-  return fd < 0 ? berth_error_sys (err, e, "socket in %s", net_ns)
+  return fd < 0 ? berth_error_sys (err, e, "socket in %s", run->net_ns)
                 : probe_linger (fd);
 }
 
@@ -125,6 +205,76 @@ const char *
 probe_default_host (const struct probe_target *t)
 {
   return t->pod_ip && *t->pod_ip ? t->pod_ip : "127.0.0.1";
+}
+
+/* ---- the tcpSocket timeouts: one timer for all runs ---- */
+
+static void
+dl_arm (struct probe_runner *r)
+{
+  berth_error_t err = NULL;
+  int64_t d;
+
+  if (r->dl_head == NULL || r->loop == NULL)
+    return;
+  d = r->dl_head->deadline_ms;
+  /* set already for this deadline or an earlier one: it fires, and is
+   * set again for what is then the earliest */
+  if (r->dl_armed && r->dl_armed <= d)
+    return;
+  d -= loop_now_ms ();
+  if (loop_timer_set (&r->dl_timer, d > 0 ? d : 1, 0, &err) < 0)
+    {
+      berth_error_release (&err);
+      return;
+    }
+  r->dl_armed = r->dl_head->deadline_ms;
+}
+
+static void
+dl_remove (struct probe_run *run)
+{
+  struct probe_runner *r = run->r;
+
+  if (!run->dl_queued)
+    return;
+  *(run->dl_prev ? &run->dl_prev->dl_next : &r->dl_head) = run->dl_next;
+  *(run->dl_next ? &run->dl_next->dl_prev : &r->dl_tail) = run->dl_prev;
+  run->dl_prev = run->dl_next = NULL;
+  run->dl_queued = false;
+}
+
+/* Runs start in deadline order but for their timeouts: from the tail. */
+static void
+dl_add (struct probe_run *run)
+{
+  struct probe_runner *r = run->r;
+  struct probe_run *at = r->dl_tail;
+
+  while (at && at->deadline_ms > run->deadline_ms)
+    at = at->dl_prev;
+  run->dl_prev = at;
+  run->dl_next = at ? at->dl_next : r->dl_head;
+  *(run->dl_next ? &run->dl_next->dl_prev : &r->dl_tail) = run;
+  *(at ? &at->dl_next : &r->dl_head) = run;
+  run->dl_queued = true;
+  dl_arm (r);
+}
+
+static void tcp_fail (struct probe_run *run, const char *why);
+
+static void
+dl_timer_cb (struct loop *l, struct loop_watcher *w, uint32_t events)
+{
+  struct probe_runner *r = w->data;
+  int64_t now = loop_now_ms ();
+  (void)l;
+  (void)events;
+
+  r->dl_armed = 0;
+  while (r->dl_head && r->dl_head->deadline_ms <= now)
+    tcp_fail (r->dl_head, "i/o timeout"); /* dequeues it */
+  dl_arm (r);
 }
 
 /* ---- runs ---- */
@@ -153,6 +303,7 @@ run_release (struct probe_run *run)
     }
   if (run->type == RUN_TCP)
     {
+      dl_remove (run);
       loop_watcher_del (&run->sock_w);
       if (run->sock >= 0)
         close (run->sock);
@@ -493,14 +644,6 @@ tcp_cb (struct loop *l, struct loop_watcher *w, uint32_t events)
   tcp_fail (run, why);
 }
 
-static void
-tcp_timeout_cb (struct loop *l, struct loop_watcher *w, uint32_t events)
-{
-  (void)l;
-  (void)events;
-  tcp_fail (w->data, "i/o timeout");
-}
-
 static int
 tcp_start (struct probe_run *run, const struct probe_call *call,
            berth_error_t *err)
@@ -528,9 +671,8 @@ tcp_start (struct probe_run *run, const struct probe_call *call,
   if (gai != 0)
     return berth_error_make (err, EINVAL, "dial tcp %s: lookup %s: %s",
                              run->addr, host, gai_strerror (gai));
-  run->sock
-      = probe_socket_in_netns (run->net_ns, run->r->host_ns, ai->ai_family,
-                               SOCK_STREAM | SOCK_NONBLOCK, err);
+  run->sock = probe_socket_in_netns (run, ai->ai_family,
+                                     SOCK_STREAM | SOCK_NONBLOCK, err);
   if (run->sock < 0)
     {
       freeaddrinfo (ai);
@@ -548,11 +690,9 @@ tcp_start (struct probe_run *run, const struct probe_call *call,
   freeaddrinfo (ai);
   if (loop_io_add (run->r->loop, &run->sock_w, run->sock, EPOLLOUT, tcp_cb, run,
                    err)
-          < 0
-      || loop_timer_add (run->r->loop, &run->timer, run->timeout_ms, 0,
-                         tcp_timeout_cb, run, err)
-             < 0)
+      < 0)
     return -1;
+  dl_add (run);
   return 0;
 }
 
@@ -567,14 +707,22 @@ probe_runner_new (struct loop *l, struct probe_runner **out, berth_error_t *err)
     abort ();
   r->loop = l;
   r->curl_timer.fd = -1;
+  r->dl_timer.fd = -1;
   r->host_ns = open ("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
   if (r->host_ns < 0)
     {
       free (r);
       return berth_error_sys (err, errno, "open /proc/self/ns/net");
     }
+  if (l && loop_timer_add (l, &r->dl_timer, 0, 0, dl_timer_cb, r, err) < 0)
+    {
+      close (r->host_ns);
+      free (r);
+      return -1;
+    }
   if (probe_http_init (r, err) < 0)
     {
+      loop_watcher_del (&r->dl_timer);
       close (r->host_ns);
       free (r);
       return -1;
@@ -589,6 +737,8 @@ probe_runner_free (struct probe_runner *r)
   if (r == NULL)
     return;
   probe_http_cleanup (r);
+  loop_watcher_del (&r->dl_timer);
+  netns_close_all (r);
   close (r->host_ns);
   free (r);
 }
@@ -611,6 +761,7 @@ probe_run_start (struct probe_runner *r, const struct probe_call *call,
   run->timer.fd = run->pipe_w[0].fd = run->pipe_w[1].fd = -1;
   run->status_w.fd = run->sock_w.fd = -1;
   run->net_ns = call->target->net_ns ? strdup (call->target->net_ns) : NULL;
+  run->pid = call->target->pid;
   run->timeout_ms = (int)((p->timeout_seconds.set && p->timeout_seconds.v > 0
                                ? p->timeout_seconds.v
                                : 1)
