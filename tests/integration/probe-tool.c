@@ -141,21 +141,27 @@ set_port (struct int_or_string *p, const char *s)
     *p = (struct int_or_string){ IOS_STRING, 0, (char *)s };
 }
 
-/* Sum the prober_probe_total series of RESULT in the metrics text, and
- * the smallest per-worker count. */
+/* Sum the prober_probe_total series of RESULT in the metrics text (NULL:
+ * the berth_prober_missed_periods_total series), and the smallest
+ * per-worker count. */
 static void
 sum_metric (const char *text, const char *result, long *sum, long *min)
 {
   char want[64];
   const char *l;
 
-  snprintf (want, sizeof (want), "result=\"%s\"} ", result);
+  if (result)
+    snprintf (want, sizeof (want), "result=\"%s\"} ", result);
+  else
+    snprintf (want, sizeof (want), "} ");
   *sum = 0;
   *min = -1;
   for (l = text; l && *l; l = strchr (l, '\n') ? strchr (l, '\n') + 1 : NULL)
     {
       const char *e = strchr (l, '\n'), *m;
-      if (strncmp (l, "prober_probe_total{", 19) != 0
+      const char *series = result ? "prober_probe_total{"
+                                  : "berth_prober_missed_periods_total{";
+      if (strncmp (l, series, strlen (series)) != 0
           || (m = strstr (l, want)) == NULL || (e && m > e))
         continue;
       long v = atol (m + strlen (want));
@@ -166,7 +172,9 @@ sum_metric (const char *text, const char *result, long *sum, long *min)
 }
 
 /* A prober with WORKERS containers (ctr-0...) for SECONDS; prints every
- * result and event, or with --quiet the probe counts from the metrics. */
+ * result and event, or with --quiet the probe counts from the metrics:
+ * successful (and the smallest per worker), failed, missed (periods without a
+ * probe). */
 static int
 watch (struct tool *t, struct probe *pr, struct container *c,
        struct probe_target *tg, const char *kind, int seconds, int workers)
@@ -208,6 +216,8 @@ watch (struct tool *t, struct probe *pr, struct container *c,
   printf ("successful=%ld\nmin_successful=%ld\n", sum, min);
   sum_metric (metrics, "failed", &sum, &min);
   printf ("failed=%ld\n", sum);
+  sum_metric (metrics, NULL, &sum, &min);
+  printf ("missed=%ld\n", sum);
   printf ("cpu_self_ms=%.0f\n", cpu_ms (RUSAGE_SELF));
   free (metrics);
   prober_free (p);

@@ -76,6 +76,7 @@ cgi same "printf \"Status: 302 Found\r\nLocation: http://127.0.0.1:8080/index.ht
 cgi other "printf \"Status: 302 Found\r\nLocation: http://10.255.255.1:8080/\r\n\r\nmoved\"" &&
 cgi loop "printf \"Status: 302 Found\r\nLocation: /cgi-bin/loop\r\n\r\n\"" &&
 cgi headers "printf \"Content-Type: text/plain\r\n\r\nua=%s accept=%s x=%s\n\" \"\$HTTP_USER_AGENT\" \"\$HTTP_ACCEPT\" \"\$HTTP_X_PROBE\"" &&
+cgi connection "printf \"Content-Type: text/plain\r\n\r\nconnection=%s\n\" \"\$HTTP_CONNECTION\"" &&
 exec httpd -f -p 8080 -h /www'
 
 start_httpd() {
@@ -157,6 +158,8 @@ test_probe_http() {
 	assert_eq "ua=kube-probe/1.36 accept=*/* x=yes" "$(field "$out" output)" "the kubelet's headers"
 	out=$(probe --header User-Agent:mine --header Accept:text/plain http 8080 /cgi-bin/headers)
 	assert_eq "ua=mine accept=text/plain x=" "$(field "$out" output)" "user headers win"
+	out=$(probe http 8080 /cgi-bin/connection)
+	assert_eq "connection=close" "$(field "$out" output)" "no keep-alive: $out"
 	out=$(probe http 8081 /)
 	assert_eq failure "$(field "$out" outcome)" "nothing listening"
 	assert_eq 'Get "http://127.0.0.1:8081/": dial tcp 127.0.0.1:8081: connect: connection refused' "$(field "$out" output)"
@@ -468,6 +471,25 @@ test_probe_worker_load() {
 	wait_for 60 grep -q listening "$TEST_TMP/server.out"
 	out=$(probe --watch 25 --period 1 --workers 100 --quiet --kind readiness tcp 9100)
 	assert_eq 0 "$(field "$out" failed)" "no failures: $out"
+	assert_eq 0 "$(field "$out" missed)" "no missed periods: $out"
 	assert_gt "$(field "$out" min_successful)" 22 "every worker probed every second: $out"
 	echo "100 workers x 25 s: $(field "$out" successful) probes, CPU $(field "$out" cpu_self_ms) ms" >&2
+}
+
+# A few workers at period 1 s never miss a period: 4 readiness and 4
+# liveness workers, httpGet to the pod's httpd, for 12 s.  The prober
+# counts a period that passes without a probe of its own (a probe still
+# running a whole period later, or a late loop turn) in
+# berth_prober_missed_periods_total.
+register_test probe_worker_periods
+test_probe_worker_periods() {
+	need_probe
+	local out k
+	start_httpd
+	for k in readiness liveness; do
+		out=$(probe --watch 12 --period 1 --workers 4 --quiet --kind $k --timeout 5 http 8080 /index.html)
+		assert_eq 0 "$(field "$out" failed)" "$k: no failures: $out"
+		assert_eq 0 "$(field "$out" missed)" "$k: no missed periods: $out"
+		assert_gt "$(field "$out" min_successful)" 10 "$k: a probe every second: $out"
+	done
 }
