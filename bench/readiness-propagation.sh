@@ -14,14 +14,24 @@
 # The two ends, both on the guest's wall clock:
 #   - the probe result: status.berth.containers[].probes.readiness.since,
 #     which the prober stamps (in ms) when it publishes the result;
-#   - the commit: `nft monitor` in the guest, each line stamped as it is
-#     read ($EPOCHREALTIME); a transaction ends with "# new generation".
-# The monitor's own delivery is included (an overestimate by that much).
-# The agent's log line per commit gives the store change to commit time
-# and the transaction alone, summarized too.
+#   - the commit: bench/nft-commit-listener.c (libmnl, compiled here),
+#     subscribed to the kernel's nftables notifications, stamps
+#     CLOCK_REALTIME when a transaction's NFT_MSG_NEWGEN arrives and lists
+#     the chains it touched: the flip's commit is the first one at or after
+#     the result that adds or deletes the flip pod's endpoint chain.
+#     MONITOR=nft uses `nft monitor` instead, each line stamped as it is
+#     read ($EPOCHREALTIME): that includes nft's own parsing and cache
+#     fetch per event (an overestimate by that much).
+# The agent's log line per commit during the flips gives the time from the
+# readiness change (fast path) or the store change (the round) to the
+# commit, and the transaction alone, summarized too, with the number of
+# transactions per flip.  The guest's load average is printed with the
+# numbers; the host's load matters as much (TCG): note it beside them.
 #
-# Environment: FLIPS=N (30, each way), EXTRA=N (50); PERF_OUT=DIR (an
-# exported directory): also profile the agent during the flips (perf).
+# Environment: FLIPS=N (30, each way), EXTRA=N (50); MONITOR=nft;
+# PERF_OUT=DIR (an exported directory): also profile the agent during the
+# flips (perf); LOG_OUT=DIR (exported): keep the commit log, the agent's
+# log and the flip times there.
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -114,13 +124,21 @@ done
 flip_ip=$(pod_ip flip)
 echo "flip pod $flip_ip, steady pod $(pod_ip steady), $extra extra Services; $(nft list table ip berth | grep -c chain) chains in the table"
 
-# the monitor, each line stamped when read
-mkfifo "$tmp/mon.fifo"
-nft monitor >"$tmp/mon.fifo" 2>&1 &
-mon=$!
-while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done <"$tmp/mon.fifo" >"$tmp/monitor.log" &
-sleep 1
-
+# the end point, each transaction stamped when it is committed
+if [ "${MONITOR:-}" = nft ]; then
+	mkfifo "$tmp/mon.fifo"
+	nft monitor >"$tmp/mon.fifo" 2>&1 &
+	mon=$!
+	while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done <"$tmp/mon.fifo" >"$tmp/monitor.log" &
+	sleep 1
+else
+	${CC:-cc} -std=gnu11 -O2 "$src/bench/nft-commit-listener.c" -lmnl -o "$tmp/nft-commit-listener"
+	"$tmp/nft-commit-listener" >"$tmp/monitor.log" &
+	mon=$!
+	until grep -q '^ready$' "$tmp/monitor.log"; do sleep 0.1; done
+fi
+log_from=$(($(wc -l <"$tmp/agent.log") + 1))
+echo "guest load average before the flips: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ -n "${PERF_OUT:-}" ]; then
 	perf record -F 499 -g -p "$agent" -o "$PERF_OUT/agent.data" 2>"$PERF_OUT/perf.err" &
 	perf=$!
@@ -149,32 +167,44 @@ if [ -n "${perf:-}" ]; then
 		grep -v '^#' | grep -v '^$' | head -80 >"$PERF_OUT/agent-children.txt"
 fi
 
-# each flip: the first "new generation" line at or after its result
-python3 - "$tmp/flips" "$tmp/monitor.log" "$flip_ip" <<'PY'
+# each flip: the first commit at or after its result that has the flip
+# pod's endpoint chain
+echo "guest load average after the flips: $(cut -d' ' -f1-3 /proc/loadavg)"
+python3 - "$tmp/flips" "$tmp/monitor.log" "$flip_ip" "${MONITOR:-listener}" <<'PY'
 import sys
 flips = [l.split() for l in open(sys.argv[1])]
+ip, kind_of_log = sys.argv[3], sys.argv[4]
 mon = []
-block = []
-for l in open(sys.argv[2]):
-    ts, _, text = l.rstrip("\n").partition(" ")
-    block.append(text)
-    if text.startswith("# new generation"):
-        mon.append((float(ts) * 1000.0, "\n".join(block)))
-        block = []
-ip = sys.argv[3]
+if kind_of_log == "nft":
+    block = []
+    for l in open(sys.argv[2]):
+        ts, _, text = l.rstrip("\n").partition(" ")
+        block.append(text)
+        if text.startswith("# new generation"):
+            mon.append((float(ts) * 1000.0, "\n".join(block)))
+            block = []
+    mark = ip
+else:
+    for l in open(sys.argv[2]):
+        ts, _, text = l.rstrip("\n").partition(" ")
+        if text.startswith("gen "):
+            mon.append((float(ts) * 1000.0, text))
+    mark = "__" + ip + "/"
 res = {"down": [], "up": []}
 bad = 0
+first = int(flips[0][1]) if flips else 0
 for kind, ms in flips:
     ms = int(ms)
     # the result is stamped in whole ms: it happened in [ms, ms + 1)
     c = next((m for m in mon if m[0] >= ms), None)
-    if c is None or ip not in c[1]:
+    if c is None or mark not in c[1]:
         bad += 1
         continue
     res[kind].append(c[0] - ms)
 def pct(v, p):
     v = sorted(v)
     return v[min(len(v) - 1, int(round(p / 100.0 * (len(v) - 1))))]
+print("end point: %s" % ("nft monitor" if kind_of_log == "nft" else "nft-commit-listener (NFT_MSG_NEWGEN)"))
 for kind, what in (("down", "failing probe result -> nft committed (pod out)"),
                    ("up", "passing probe result -> nft committed (pod back)")):
     v = res[kind]
@@ -183,19 +213,22 @@ for kind, what in (("down", "failing probe result -> nft committed (pod out)"),
               % (what, len(v), pct(v, 50), pct(v, 99), min(v), max(v)))
 if bad:
     print("%d flips without a matching commit" % bad)
+during = [m for m in mon if m[0] >= first - 1]
+print("%d transactions committed during the %d flips" % (len(during), len(flips)))
 PY
-grep 'services: table ip berth' "$tmp/agent.log" | python3 -c '
+# the agent's own account of the commits made during the flips
+tail -n +"$log_from" "$tmp/agent.log" | grep 'services: table ip berth' | python3 -c '
 import re, sys
-full, part, store = [], [], []
+fast, rnd, tx = [], [], []
 for l in sys.stdin:
-    m = re.search(r"committed ([0-9.]+) ms after the store change \((\w+) transaction ([0-9.]+) ms\)", l)
+    m = re.search(r"committed ([0-9.]+) ms after the (readiness|store) change \((\w+) transaction ([0-9.]+) ms\)", l)
     if not m:
         continue
-    (full if m.group(2) == "full" else part).append(float(m.group(3)))
-    if m.group(2) == "partial":
-        store.append(float(m.group(1)))
+    (fast if m.group(2) == "readiness" else rnd).append(float(m.group(1)))
+    tx.append(float(m.group(4)))
 def p50(v):
     return sorted(v)[len(v) // 2] if v else float("nan")
-print("agent log: %d partial transactions, p50 %.2f ms, max %.2f ms; store change -> commit p50 %.2f ms, max %.2f ms; %d full (%.2f ms)"
-      % (len(part), p50(part), max(part or [0]), p50(store), max(store or [0]), len(full), p50(full)))
+print("agent log during the flips: %d commits by the readiness fast path (change -> commit p50 %.2f ms, max %.2f ms), %d by the sync round (store change -> commit p50 %.2f ms); transaction alone p50 %.2f ms, max %.2f ms"
+      % (len(fast), p50(fast), max(fast or [0]), len(rnd), p50(rnd), p50(tx), max(tx or [0])))
 '
+[ -z "${LOG_OUT:-}" ] || cp "$tmp/monitor.log" "$tmp/agent.log" "$tmp/flips" "$LOG_OUT/"

@@ -9,6 +9,7 @@ build_pkgs=(
   libmicrohttpd-dev check libarchive-dev libssl-dev libnftables-dev libnghttp2-dev
   clang libclang-rt-dev clang-format
   tzdata time
+  libmnl-dev  # bench/nft-commit-listener.c (readiness-propagation.sh)
 )
 # What the VM harness (tests/vm/run) and the test images need.
 vm_pkgs=(
