@@ -2,11 +2,14 @@
  * missing symbol are reported with their names; a loaded table works; the
  * shims load their library on first call and pass the variadic
  * curl_easy_setopt's long, string, function pointer and curl_off_t
- * arguments and curl_easy_getinfo's pointer through unchanged.
+ * arguments and curl_easy_getinfo's pointer through unchanged; a curl
+ * multi handle loads nothing until an easy handle is added, then runs a
+ * transfer with the options set before.
  */
 #include <archive.h>
 #include <check.h>
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,6 +189,95 @@ START_TEST (test_curl_setopt_forwarding)
 }
 END_TEST
 
+/* whether the dynamic linker has SONAME loaded */
+static bool
+loaded (const char *soname)
+{
+  void *h = dlopen (soname, RTLD_NOW | RTLD_NOLOAD);
+
+  if (h)
+    dlclose (h);
+  return h != NULL;
+}
+
+struct timer_seen
+{
+  CURLM *multi;
+  int calls;
+};
+
+static int
+on_timer (CURLM *multi, long timeout_ms, void *userp)
+{
+  struct timer_seen *seen = userp;
+
+  (void)timeout_ms;
+  seen->multi = multi;
+  seen->calls++;
+  return 0;
+}
+
+START_TEST (test_curl_multi_deferred)
+{
+  char path[] = "/tmp/berth-lazylib-XXXXXX", url[64];
+  int fd = mkstemp (path), running = -1, left = -1;
+  struct timer_seen seen = { NULL, 0 };
+  struct sink s = { .len = 0 };
+  CURLM *m;
+  CURL *e;
+  CURLMsg *msg;
+
+  ck_assert_int_ge (fd, 0);
+  ck_assert_int_eq (write (fd, "multi", 5), 5);
+  close (fd);
+  /* what the probe runner does at the agent's start */
+  ck_assert_int_eq (curl_global_init (CURL_GLOBAL_DEFAULT), CURLE_OK);
+  m = curl_multi_init ();
+  ck_assert_ptr_nonnull (m);
+  ck_assert_int_eq (curl_multi_setopt (m, CURLMOPT_TIMERFUNCTION, on_timer),
+                    CURLM_OK);
+  ck_assert_int_eq (curl_multi_setopt (m, CURLMOPT_TIMERDATA, &seen), CURLM_OK);
+  ck_assert_int_eq (curl_multi_setopt (m, CURLMOPT_MAXCONNECTS, 4L), CURLM_OK);
+  ck_assert_int_eq (
+      curl_multi_socket_action (m, CURL_SOCKET_TIMEOUT, 0, &running), CURLM_OK);
+  ck_assert_int_eq (running, 0);
+  ck_assert_ptr_null (curl_multi_info_read (m, &left));
+  ck_assert_int_eq (left, 0);
+  ck_assert_msg (!loaded (BERTH_SONAME_CURL), "libcurl loaded before use");
+
+  /* the first transfer loads it */
+  e = curl_easy_init ();
+  ck_assert_ptr_nonnull (e);
+  snprintf (url, sizeof url, "file://%s", path);
+  curl_easy_setopt (e, CURLOPT_URL, url);
+  curl_easy_setopt (e, CURLOPT_WRITEFUNCTION, on_write);
+  curl_easy_setopt (e, CURLOPT_WRITEDATA, &s);
+  ck_assert_int_eq (curl_multi_add_handle (m, e), CURLM_OK);
+  ck_assert (loaded (BERTH_SONAME_CURL));
+  /* the timer set before the load was set on the real handle, and it is
+   * given the handle the caller holds */
+  ck_assert_int_ge (seen.calls, 1);
+  ck_assert_ptr_eq (seen.multi, m);
+  running = -1;
+  for (int i = 0; i < 100 && running != 0; i++)
+    ck_assert_int_eq (
+        curl_multi_socket_action (m, CURL_SOCKET_TIMEOUT, 0, &running),
+        CURLM_OK);
+  ck_assert_int_eq (running, 0);
+  msg = curl_multi_info_read (m, &left);
+  ck_assert_ptr_nonnull (msg);
+  ck_assert_int_eq (msg->msg, CURLMSG_DONE);
+  ck_assert_int_eq (msg->data.result, CURLE_OK);
+  ck_assert_ptr_eq (msg->easy_handle, e);
+  ck_assert_str_eq (s.buf, "multi");
+  ck_assert_int_eq (curl_multi_remove_handle (m, e), CURLM_OK);
+  curl_easy_cleanup (e);
+  ck_assert_int_eq (curl_multi_cleanup (m), CURLM_OK);
+  curl_global_cleanup ();
+  unlink (path);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -199,6 +291,7 @@ main (void)
   tcase_add_test (tc, test_loaded_table);
   tcase_add_test (tc, test_shims_load_on_first_call);
   tcase_add_test (tc, test_curl_setopt_forwarding);
+  tcase_add_test (tc, test_curl_multi_deferred);
   suite_add_tcase (s, tc);
   sr = srunner_create (s);
   srunner_run_all (sr, CK_NORMAL);
