@@ -193,6 +193,7 @@ start_pods (struct agent *a, const struct agent_options *opt,
   wc.store = &a->store;
   wc.wake = wake_cb;
   wc.wake_ctx = a;
+  wc.resync_ms = opt->sync_ms;
   if (pod_worker_new (&wc, &a->worker, err) < 0)
     return -1;
   agent_add_controller (a, &a->worker->base);

@@ -33,6 +33,7 @@ struct agent_options
   const char *listen;       /* NULL: no TCP listener */
   const char *hostname_override;
   int64_t file_check_ms;
+  int64_t sync_ms;               /* the kubelet's --sync-frequency (0: 1m) */
   struct source_url_options url; /* no URLs: no URL source */
   /* Running pods (the pod worker): as `berth run`'s flags. */
   const char *run_dir; /* NULL: /run/berth */

@@ -124,6 +124,32 @@ pod_ns (const struct pod *p)
   return p->metadata.namespace ? p->metadata.namespace : "default";
 }
 
+/* The fieldRefs only the kubelet knows, as its podFieldSelectorRuntimeValue
+ * resolves them: the pod's and the node's IPs (the lists are joined with
+ * commas; berth has one address of each), spec.nodeName and
+ * spec.serviceAccountName.  Sets *V (NULL: empty) and returns true for
+ * those; false for the metadata paths the downward API volume shares. */
+static bool
+pod_field_runtime_value (const struct pod_runner *r, const char *path,
+                         const char **v)
+{
+  const char *pod_ip = r->sandbox ? r->sandbox->ip : NULL;
+  if (r->pod->spec.host_network.v)
+    pod_ip = r->cfg->host_ip;
+  if (strcmp (path, "status.podIP") == 0 || strcmp (path, "status.podIPs") == 0)
+    *v = pod_ip;
+  else if (strcmp (path, "status.hostIP") == 0
+           || strcmp (path, "status.hostIPs") == 0)
+    *v = r->cfg->host_ip;
+  else if (strcmp (path, "spec.nodeName") == 0)
+    *v = r->pod->spec.node_name;
+  else if (strcmp (path, "spec.serviceAccountName") == 0)
+    *v = r->pod->spec.service_account_name;
+  else
+    return false;
+  return true;
+}
+
 static int
 resolve_value_from (void *opaque, const struct env_var *var, char **value,
                     berth_error_t *err)
@@ -181,10 +207,11 @@ resolve_value_from (void *opaque, const struct env_var *var, char **value,
         rf.container_name = e->c->name;
         f.resource_field_ref = &rf;
       }
-    if (s->field_ref && strcmp (s->field_ref->field_path, "status.podIP") == 0)
+    const char *v;
+    if (s->field_ref
+        && pod_field_runtime_value (e->r, s->field_ref->field_path, &v))
       {
-        *value = xstrdup (e->r->sandbox && e->r->sandbox->ip ? e->r->sandbox->ip
-                                                             : "");
+        *value = xstrdup (v ? v : "");
         return 0;
       }
     return volumes_downward_value (e->r->pod, &f, value, err);
@@ -884,13 +911,24 @@ pod_runner_init (struct pod_runner *r, const struct runner_config *cfg,
     }
 }
 
+struct volumes_lookup
+pod_runner_volumes_lookup (struct pod_runner *r)
+{
+  struct volumes_lookup lk = { .config_map = find_config_map,
+                               .secret = find_secret,
+                               .ctx = (void *)r->cfg,
+                               .sa_token = pod_runner_sa_token,
+                               .sa_token_ctx = r };
+  return lk;
+}
+
 int
 pod_runner_setup (struct pod_runner *r, bool adopt, berth_error_t *err)
 {
   const struct runner_config *cfg = r->cfg;
   const struct pod *pod = r->pod;
   const struct pod_spec *ps = &pod->spec;
-  struct volumes_lookup lookup = { find_config_map, find_secret, (void *)cfg };
+  struct volumes_lookup lookup = pod_runner_volumes_lookup (r);
   berth_error_t e = NULL;
 
   if (fs_mkdir_p (r->dir, 0700, err) < 0)
@@ -1097,6 +1135,7 @@ pod_runner_free (struct pod_runner *r)
   if (r->sandbox)
     sandbox_free (r->sandbox);
   volumes_set_clear (&r->vols);
+  pod_runner_tokens_free (r);
   if (r->pod_cgroup || r->cv.containers)
     cgroup_pod_values_free (&r->cv);
   backoff_table_free (&r->backoff);

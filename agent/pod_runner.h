@@ -35,6 +35,7 @@ struct runner_config
   struct cgroup_fs *cgroups; /* NULL: no resource enforcement */
   struct cgroup_node_config node;
   struct image_store *images;
+  const char *host_ip; /* the node's IP: status.hostIP; NULL: none known */
   bool seccomp_unconfined_default; /* the kubelet's default without
                                       --seccomp-default */
   /* The kubelet's containerLogMaxSize (bytes; 0: its 10Mi default, < 0:
@@ -127,6 +128,9 @@ struct pod_runner
   bool sandbox_adopted; /* pod_runner_setup found the sandbox running */
   /* Started, its postStart hook not done yet (post_start_gates). */
   struct runner_container *post_start_wait;
+  /* The tokens of its serviceAccountToken projections (pod_volumes.c). */
+  struct runner_token *tokens;
+  size_t n_tokens;
 };
 
 /* Admit the pod, create its sandbox, volumes and cgroups.  A failure is
@@ -168,5 +172,21 @@ size_t pod_runner_poll_fds (const struct pod_runner *r, int *fds, size_t max);
  * the pod, then tear down cgroups, volumes and sandbox. */
 int pod_runner_stop (struct pod_runner *r, berth_error_t *err);
 void pod_runner_free (struct pod_runner *r);
+
+/* The lookup volumes_setup needs for R's pod: its ConfigMaps and Secrets,
+ * and pod_runner_sa_token. */
+struct volumes_lookup pod_runner_volumes_lookup (struct pod_runner *r);
+/* pod_volumes.c: the kubelet's token manager for R (CTX): the token of
+ * projection P, reused until sa_token_needs_refresh. */
+int pod_runner_sa_token (void *ctx, const struct pod *pod,
+                         const struct service_account_token_projection *p,
+                         char **token, berth_error_t *err);
+/* The kubelet's periodic volume remount: write R's configMap, secret,
+ * downwardAPI and projected volumes again from the current objects (a file
+ * changes only when its content does; a token is replaced once 80% of its
+ * lifetime has passed).  A failure keeps what the containers see and is
+ * reported as a FailedMount event, as the kubelet's volume manager does. */
+void pod_runner_refresh_volumes (struct pod_runner *r);
+void pod_runner_tokens_free (struct pod_runner *r);
 
 #endif

@@ -534,6 +534,7 @@ adopt_or_start (struct pod_worker *w, const struct store_entry *e)
               : loop_wall_ms ();
   }
   wp->cfg = w->cfg.runner;
+  wp->cfg.host_ip = w->host_ip;
   wp->cfg.event = on_runner_event;
   wp->cfg.event_ctx = wp;
   wp->cfg.post_start_gates = w->hooks != NULL;
@@ -1098,7 +1099,7 @@ worker_sync (struct controller *c, struct store *s, int64_t now,
   if (all)
     {
       w->objects_seen = s->objects_changed;
-      w->resync_ms = now + POD_WORKER_RESYNC_MS;
+      w->resync_ms = now + w->cfg.resync_ms;
     }
   collect_refs (w, s);
   more = discover (w, s, now);
@@ -1118,10 +1119,23 @@ worker_sync (struct controller *c, struct store *s, int64_t now,
           i++;
         }
     }
+  if (now >= w->volumes_ms)
+    {
+      /* the volume manager's periodic remount */
+      for (size_t i = 0; i < w->n; i++)
+        {
+          refresh_refs (w, w->pods[i]);
+          pod_runner_refresh_volumes (&w->pods[i]->r);
+        }
+      w->volumes_ms = now + w->cfg.resync_ms;
+    }
   for (size_t i = 0; i < w->n; i++)
     earliest (next_ms, w->pods[i]->due_ms);
   if (w->n > 0)
-    earliest (next_ms, w->resync_ms);
+    {
+      earliest (next_ms, w->resync_ms);
+      earliest (next_ms, w->volumes_ms);
+    }
   if (more)
     earliest (next_ms, now);
   remove_finished_deleted (w, s);
@@ -1219,6 +1233,8 @@ pod_worker_new (const struct pod_worker_config *cfg, struct pod_worker **out,
   w->cfg = *cfg;
   if (w->cfg.sample_ms <= 0)
     w->cfg.sample_ms = POD_WORKER_DEFAULT_SAMPLE_MS;
+  if (w->cfg.resync_ms <= 0)
+    w->cfg.resync_ms = POD_WORKER_RESYNC_MS;
   w->host_ip
       = cfg->host_ip ? xstrdup (cfg->host_ip) : pod_worker_default_host_ip ();
   w->sample_timer.fd = -1;

@@ -51,6 +51,8 @@ struct pod_worker_config
   void (*wake) (void *ctx);
   void *wake_ctx;
   int64_t sample_ms;
+  int64_t resync_ms;   /* the kubelet's --sync-frequency; <= 0: its 1 minute
+                          (POD_WORKER_RESYNC_MS) */
   const char *host_ip; /* NULL: the address of the default route's link */
 };
 
@@ -68,6 +70,7 @@ struct pod_worker
   char *host_ip;
   size_t n, cap;
   struct worker_pod **pods;
+  int64_t volumes_ms; /* the next periodic volume remount */
   /* The store's ConfigMaps, Secrets and admitted pods, refreshed before
    * the runners are driven (pointers into the store's objects). */
   const struct config_map **cms;

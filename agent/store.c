@@ -253,6 +253,28 @@ append_entry (struct store *s, struct store_entry *e)
   s->items[s->len++] = e;
 }
 
+/* The API server's ServiceAccount admission: a pod that names no service
+ * account runs as "default" (spec.serviceAccountName, and the deprecated
+ * spec.serviceAccount that defaulting keeps equal).  Static pods are
+ * mirror pods there, which the plugin leaves alone. */
+static void
+pod_default_service_account (struct pod *p)
+{
+  if (p->spec.service_account_name == NULL || !*p->spec.service_account_name)
+    {
+      free (p->spec.service_account_name);
+      p->spec.service_account_name
+          = xstrdup (p->spec.service_account && *p->spec.service_account
+                         ? p->spec.service_account
+                         : "default");
+    }
+  if (p->spec.service_account == NULL || !*p->spec.service_account)
+    {
+      free (p->spec.service_account);
+      p->spec.service_account = xstrdup (p->spec.service_account_name);
+    }
+}
+
 static int
 store_create_entry (struct store *s, struct object *o, const char *source,
                     struct store_entry **out, berth_error_t *err)
@@ -273,6 +295,8 @@ store_create_entry (struct store *s, struct object *o, const char *source,
   if (o->info->id == KIND_POD && s->node_name
       && ((struct pod *)o->data)->spec.node_name == NULL)
     ((struct pod *)o->data)->spec.node_name = xstrdup (s->node_name);
+  if (o->info->id == KIND_POD && strcmp (source, "api") == 0)
+    pod_default_service_account (o->data);
   set_rv (s, m);
   job_generate_selector (o);
   e->obj = o;
@@ -303,6 +327,8 @@ store_replace_entry (struct store *s, struct store_entry *e, struct object *o,
       && ((struct pod *)o->data)->spec.node_name == NULL)
     set_str (&((struct pod *)o->data)->spec.node_name,
              ((struct pod *)e->obj->data)->spec.node_name);
+  if (o->info->id == KIND_POD && strcmp (source, "api") == 0)
+    pod_default_service_account (o->data);
   changed = !objects_equal (e->obj, o) || !str_eq (e->source, source);
   if (!changed)
     {

@@ -32,6 +32,12 @@ usage (FILE *f)
       "                              staticPodPath (default: none)\n"
       "  --file-check-frequency D    rescan of the manifest directory besides\n"
       "                              inotify: 20s, 1m, 500ms (default 20s)\n"
+      "  --sync-frequency D          every pod is synced at least this "
+      "often,\n"
+      "                              and its configMap, secret, downwardAPI "
+      "and\n"
+      "                              projected volumes (tokens included) are\n"
+      "                              brought up to date (default 1m)\n"
       "  --manifest-url URL          also keep the objects served at URL (the\n"
       "                              kubelet's --manifest-url; repeatable)\n"
       "  --manifest-url-header 'K:V[,K:V...]'\n"
@@ -215,6 +221,7 @@ cmd_agent (int argc, char **argv)
     OPT_SOCKET,
     OPT_MANIFEST_DIR,
     OPT_FILE_CHECK,
+    OPT_SYNC_FREQUENCY,
     OPT_LISTEN,
     OPT_HOSTNAME,
     OPT_RUN_DIR,
@@ -239,6 +246,7 @@ cmd_agent (int argc, char **argv)
     { "socket", required_argument, NULL, OPT_SOCKET },
     { "manifest-dir", required_argument, NULL, OPT_MANIFEST_DIR },
     { "file-check-frequency", required_argument, NULL, OPT_FILE_CHECK },
+    { "sync-frequency", required_argument, NULL, OPT_SYNC_FREQUENCY },
     { "manifest-url", required_argument, NULL, OPT_MANIFEST_URL },
     { "manifest-url-header", required_argument, NULL, OPT_URL_HEADER },
     { "http-check-frequency", required_argument, NULL, OPT_HTTP_CHECK },
@@ -297,6 +305,16 @@ cmd_agent (int argc, char **argv)
             fprintf (stderr,
                      "berth agent: --file-check-frequency %s: not a positive "
                      "duration (20s, 1m, 500ms)\n",
+                     optarg);
+            return 2;
+          }
+        break;
+      case OPT_SYNC_FREQUENCY:
+        if (parse_duration_ms (optarg, &opt.sync_ms) < 0 || opt.sync_ms <= 0)
+          {
+            fprintf (stderr,
+                     "berth agent: --sync-frequency %s: not a positive "
+                     "duration (1m, 10s)\n",
                      optarg);
             return 2;
           }

@@ -306,6 +306,25 @@ opt (struct opt_bool o)
   return o.set && o.v;
 }
 
+/* A serviceAccountToken projection: the token the caller's token manager
+ * gives, at its path, with the volume's mode. */
+static int
+token_file (const struct pod *pod, const struct volumes_lookup *lk,
+            const struct service_account_token_projection *t, int mode,
+            size_t i, struct file_list *out, berth_error_t *err)
+{
+  cleanup_free char *token = NULL;
+  if (lk == NULL || lk->sa_token == NULL)
+    return berth_error_make (err, ENOTSUP,
+                             "sources[%zu]: serviceAccountToken: no token "
+                             "issuer",
+                             i);
+  if (lk->sa_token (lk->sa_token_ctx, pod, t, &token, err) < 0)
+    return berth_error_wrap (err, "sources[%zu]: serviceAccountToken", i);
+  file_list_add (out, t->path, token, strlen (token), mode);
+  return 0;
+}
+
 static int
 projected_files (const struct pod *pod, const struct volumes_lookup *lk,
                  const struct projected_source *p, struct file_list *out,
@@ -331,11 +350,7 @@ projected_files (const struct pod *pod, const struct volumes_lookup *lk,
         r = downward_files (pod, s->downward_api->items.items,
                             s->downward_api->items.len, mode, out, err);
       else if (s->service_account_token)
-        r = berth_error_make (err, ENOTSUP,
-                              "sources[%zu]: serviceAccountToken is not "
-                              "supported by berth (no API server issues "
-                              "tokens)",
-                              i);
+        r = token_file (pod, lk, s->service_account_token, mode, i, out, err);
       else
         r = berth_error_make (
             err, ENOTSUP, "sources[%zu]: this projection is not supported", i);

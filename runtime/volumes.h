@@ -26,6 +26,12 @@ struct volumes_lookup
                                           const char *name);
   const struct secret *(*secret) (void *ctx, const char *ns, const char *name);
   void *ctx;
+  /* The token of a serviceAccountToken projection (the kubelet's token
+   * manager: see sa_token.h); NULL: such projections fail. */
+  int (*sa_token) (void *ctx, const struct pod *pod,
+                   const struct service_account_token_projection *p,
+                   char **token, berth_error_t *err);
+  void *sa_token_ctx;
 };
 
 struct volumes_volume

@@ -492,3 +492,71 @@ test_agentpod_hooks() {
 	wait_for 30 sh -c "! \"$BERTH_BIN\" get pod lifecycle-demo >/dev/null 2>&1"
 	assert_eq $'prestop\nterm' "$(cat "$TEST_TMP/out/trace")" "preStop, then SIGTERM"
 }
+
+# The volume manager's periodic remount (--sync-frequency): a ConfigMap
+# change reaches the files of the pod's configMap and projected volumes
+# while it runs, without a restart, as the docs' "Mounted ConfigMaps are
+# updated automatically" says; a projected service account token is there
+# too, and an unchanged volume keeps its ..data.
+register_test agentpod_volume_refresh
+test_agentpod_volume_refresh() {
+	agentpod_setup --sync-frequency 2s
+	cat >cm.yaml <<-'Y'
+	apiVersion: v1
+	kind: ConfigMap
+	metadata: {name: sport}
+	data: {sport: football}
+	Y
+	cat >pod.yaml <<-'Y'
+	apiVersion: v1
+	kind: Pod
+	metadata: {name: fan}
+	spec:
+	  containers:
+	  - name: c
+	    image: busybox
+	    command: ["sh", "-c", "while true; do echo \"sport=$(cat /etc/config/sport) proj=$(cat /etc/proj/sport)\"; sleep 1; done"]
+	    volumeMounts:
+	    - {name: config, mountPath: /etc/config}
+	    - {name: proj, mountPath: /etc/proj}
+	    - {name: still, mountPath: /etc/still}
+	  volumes:
+	  - name: config
+	    configMap: {name: sport}
+	  - name: proj
+	    projected:
+	      sources:
+	      - configMap: {name: sport}
+	      - serviceAccountToken: {path: token, audience: api, expirationSeconds: 3600}
+	  - name: still
+	    downwardAPI:
+	      items:
+	      - {path: name, fieldRef: {fieldPath: metadata.name}}
+	Y
+	"$BERTH_BIN" apply -f cm.yaml >/dev/null
+	"$BERTH_BIN" apply -f pod.yaml >/dev/null
+	wait_pod fan phase Running 60
+	wait_for 20 sh -c "\"$BERTH_BIN\" logs fan | grep -q 'sport=football proj=football'"
+	local uid still0 restarts
+	uid=$(pod_val fan uid)
+	still0=$(readlink "$TEST_TMP/root/pods/$uid/volumes/kubernetes.io~downward-api/still/..data")
+	[ -n "$still0" ] || fail "no ..data in the downwardAPI volume"
+	sed -i 's/football/baseball/' cm.yaml
+	"$BERTH_BIN" apply -f cm.yaml >/dev/null
+	wait_for 20 sh -c "\"$BERTH_BIN\" logs fan | grep -q 'sport=baseball proj=baseball'"
+	restarts=$(pod_val fan restartCount)
+	assert_eq 0 "$restarts" "restarts"
+	# several remounts later the unchanged volume still has its first data
+	sleep 5
+	assert_eq "$still0" "$(readlink "$TEST_TMP/root/pods/$uid/volumes/kubernetes.io~downward-api/still/..data")" \
+		"the unchanged downwardAPI volume's ..data"
+	# the token: a JWS with the bound token's claims
+	local tok claims
+	tok=$(cat "$TEST_TMP"/root/pods/"$uid"/volumes/kubernetes.io~projected/proj/token)
+	assert_match '^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$' "$tok"
+	claims=$(python3 -c 'import base64, json, sys
+p = sys.argv[1].split(".")[1]
+c = json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))
+print(c["aud"], c["sub"], c["exp"] - c["iat"], c["kubernetes.io"]["pod"]["name"])' "$tok")
+	assert_eq "['api'] system:serviceaccount:default:default 3600 fan" "$claims" "the token's claims"
+}

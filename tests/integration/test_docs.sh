@@ -308,6 +308,50 @@ test_docs_shared_volume() {
 # Determine the Reason for Pod Failure: termination.yaml ("Sleep expired"
 # in /dev/termination-log), a custom terminationMessagePath, and
 # FallbackToLogsOnError, in berth run's report.
+# Expose Pod Information to Containers Through Environment Variables:
+# dapi-envars-pod.yaml (fieldRef: spec.nodeName, metadata.name and
+# .namespace, status.podIP, spec.serviceAccountName: "default", which the
+# API server's ServiceAccount admission sets) and dapi-envars-container.yaml
+# (resourceFieldRef).  Their containers print every 10 s until the run's
+# timeout stops them; the first block is checked.  Without CNI the pod has
+# no IP, so MY_POD_IP prints an empty line.
+register_test docs_dapi_envars
+test_docs_dapi_envars() {
+	docs_env registry.k8s.io/busybox:1.27.2=busybox
+	local node
+	node=$(hostname | tr 'A-Z' 'a-z')
+	{ cat "$DOCS/pods-inject-dapi-envars-pod.yaml"; echo ---
+	  cat "$DOCS/pods-inject-dapi-envars-container.yaml"; } >pods.yaml
+	drun -f pods.yaml --timeout 25s >out.txt 2>&1 || true
+	assert_eq "|$node|dapi-envars-fieldref|default||default" \
+		"$(docs_log dapi-envars-fieldref test-container | head -6 | paste -sd '|')" \
+		"printenv MY_NODE_NAME MY_POD_NAME MY_POD_NAMESPACE; printenv MY_POD_IP MY_POD_SERVICE_ACCOUNT"
+	assert_eq "|1|1|33554432|67108864" \
+		"$(docs_log dapi-envars-resourcefieldref test-container | head -5 | paste -sd '|')" \
+		"printenv MY_CPU_REQUEST MY_CPU_LIMIT; printenv MY_MEM_REQUEST MY_MEM_LIMIT"
+}
+
+# Projected Volumes: projected-service-account-token.yaml.  The token is
+# the node's own (no API server here; runtime/sa_token.h): a JWS with the
+# bound token's claims for audience "api", 3600 s.  `cat` of the token
+# instead of sleep, run once.
+register_test docs_projected_sa_token
+test_docs_projected_sa_token() {
+	docs_env busybox:1.28=busybox
+	local out tok claims
+	sed -e 's/^    - sleep$/    - cat/' -e 's|^    - "3600"$|    - /service-account/token|' \
+		-e 's/^spec:$/spec:\n  restartPolicy: Never/' \
+		"$DOCS/pods-storage-projected-service-account-token.yaml" >pod.yaml
+	out=$(drun -f pod.yaml --timeout 90s 2>&1) || fail "berth run: $out"
+	tok=$(docs_log sa-token-test container-test)
+	assert_match '^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$' "$tok"
+	claims=$(python3 -c 'import base64, json, sys
+h, p = (json.loads(base64.urlsafe_b64decode(x + "=" * (-len(x) % 4))) for x in sys.argv[1].split(".")[:2])
+print(h["alg"], p["aud"], p["iss"], p["sub"], p["exp"] - p["iat"], p["kubernetes.io"]["pod"]["name"])' "$tok")
+	assert_eq "ES256 ['api'] https://kubernetes.default.svc.cluster.local system:serviceaccount:default:default 3600 sa-token-test" \
+		"$claims" "the token's header and claims"
+}
+
 register_test docs_termination_message
 test_docs_termination_message() {
 	docs_env debian=busybox

@@ -128,6 +128,24 @@ START_TEST (atomic_writer_layout)
   snprintf (p, sizeof p, "%s/d/b", tmp);
   ck_assert_int_eq (stat (p, &st), 0);
   ck_assert_int_eq (st.st_mode & 07777, 0600);
+  /* The same payload again (a periodic remount) writes nothing. */
+  ck_assert_int_eq (volumes_atomic_write (tmp, f, 2, &err), 0);
+  snprintf (p, sizeof p, "%s/..data", tmp);
+  n = readlink (p, l, sizeof l - 1);
+  ck_assert_int_gt (n, 0);
+  l[n] = '\0';
+  ck_assert_str_eq (l, first);
+  /* A mode alone differs: written again. */
+  f[1].mode = 0640;
+  ck_assert_int_eq (volumes_atomic_write (tmp, f, 2, &err), 0);
+  n = readlink (p, l, sizeof l - 1);
+  l[n] = '\0';
+  ck_assert_str_ne (l, first);
+  snprintf (p, sizeof p, "%s/%s", tmp, first);
+  ck_assert_int_ne (access (p, F_OK), 0);
+  snprintf (p, sizeof p, "%s/..data", tmp);
+  n = readlink (p, first, sizeof first - 1);
+  first[n] = '\0';
   /* An update swaps ..data and drops the stale names and the old dir. */
   ck_assert_int_eq (volumes_atomic_write (tmp, g, 1, &err), 0);
   snprintf (p, sizeof p, "%s/d", tmp);
@@ -317,21 +335,52 @@ START_TEST (config_map_missing_key)
 }
 END_TEST
 
-START_TEST (projected_token_unsupported)
+static int
+fake_token (void *ctx, const struct pod *pod,
+            const struct service_account_token_projection *p, char **token,
+            berth_error_t *err)
+{
+  (void)err;
+  ck_assert_str_eq (ctx, "ctx");
+  ck_assert_str_eq (pod->metadata.name, "p");
+  ck_assert_str_eq (p->audience, "vault");
+  ck_assert_int_eq (p->expiration_seconds.v, 7200);
+  *token = strdup ("header.claims.sig");
+  return 0;
+}
+
+START_TEST (projected_token)
 {
   static const char pod[]
       = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n"
         "  containers: [{name: c, image: busybox}]\n"
         "  volumes:\n  - name: tok\n    projected:\n      sources:\n"
-        "      - serviceAccountToken: {path: token}\n";
+        "      - serviceAccountToken: {path: vault-token, audience: vault, "
+        "expirationSeconds: 7200}\n";
+  struct volumes_lookup lk = { .sa_token = fake_token, .sa_token_ctx = "ctx" };
   struct volumes_set set;
   berth_error_t err = NULL;
+  char p[PATH_MAX + 32], buf[64] = "";
+  FILE *f;
+  struct stat st;
 
+  /* without a token manager */
   ck_assert_int_lt (volumes_setup (tmp, pod_from (pod), NULL, &set, &err), 0);
-  ck_assert_str_eq (berth_error_msg (&err),
-                    "volume \"tok\": sources[0]: serviceAccountToken is not "
-                    "supported by berth (no API server issues tokens)");
+  ck_assert_str_eq (berth_error_msg (&err), "volume \"tok\": sources[0]: "
+                                            "serviceAccountToken: no token "
+                                            "issuer");
   berth_error_release (&err);
+  volumes_set_clear (&set);
+  /* with one: the token at its path, mode 0644 (projected's default) */
+  ck_assert_int_eq (volumes_setup (tmp, pod_from (pod), &lk, &set, &err), 0);
+  snprintf (p, sizeof p, "%s/vault-token", volumes_find (&set, "tok"));
+  f = fopen (p, "re");
+  ck_assert_ptr_nonnull (f);
+  ck_assert_ptr_nonnull (fgets (buf, sizeof buf, f));
+  fclose (f);
+  ck_assert_str_eq (buf, "header.claims.sig");
+  ck_assert_int_eq (stat (p, &st), 0);
+  ck_assert_int_eq (st.st_mode & 07777, 0644);
   volumes_set_clear (&set);
 }
 END_TEST
@@ -350,7 +399,7 @@ volumes_suite (void)
   tcase_add_test (tc, config_map_missing);
   tcase_add_test (tc, config_map_volume);
   tcase_add_test (tc, config_map_missing_key);
-  tcase_add_test (tc, projected_token_unsupported);
+  tcase_add_test (tc, projected_token);
   suite_add_tcase (s, tc);
   return s;
 }
