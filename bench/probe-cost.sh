@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # bench/probe-cost.sh [BUILD_DIR] - the CPU the prober's side spends per
-# 1,000 probes (issue 7's "probe cost"): httpGet probes against busybox
-# httpd and exec probes (`true`) in a busybox container, through
-# tests/integration/probe-tool, which runs them on the agent's loop as the
-# agent does.  Run from the host:
+# 1,000 probes (issue 7's "probe cost"): httpGet and tcpSocket probes
+# against busybox httpd and exec probes (`true`) in a busybox container,
+# through tests/integration/probe-tool, which runs them on the agent's
+# loop as the agent does.  Run from the host:
 #
 #   tests/vm/run --keep BUILD -- bench/probe-cost.sh BUILD
 #
@@ -59,9 +59,14 @@ report() { # KIND OUTPUT
 		"$1" "$n" "$ok" "$p" "$wall" $((self * 1000 / n)) $((kids * 1000 / n))
 }
 
-out=$("$tool" --net-ns "/run/netns/$ns" --pod-ip 127.0.0.1 --timeout 30 \
+# --pid: the agent's probes name the container instance, whose network
+# namespace the prober then holds open
+out=$("$tool" --net-ns "/run/netns/$ns" --pid "$web" --pod-ip 127.0.0.1 --timeout 30 \
 	--count "$n" --parallel "$p" --quiet http 8080 /index.html)
 report http "$out"
+out=$("$tool" --net-ns "/run/netns/$ns" --pid "$web" --pod-ip 127.0.0.1 --timeout 30 \
+	--count "$n" --parallel "$p" --quiet tcp 8080)
+report tcp "$out"
 out=$("$tool" --pid "$web" --instance "$tmp/web" --timeout 30 \
 	--count "$n" --parallel "$p" --quiet exec true)
 report exec "$out"

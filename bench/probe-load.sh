@@ -9,15 +9,19 @@
 # Each pod runs busybox httpd (no CNI: the probes go to the pod's own
 # loopback); PROBE=http (httpGet /), tcp (tcpSocket) or exec (cat a file)
 # is the kind of both probes.  Once every pod is Ready the bench reads the
-# agent's /metrics twice, SECONDS_ apart: for every container and probe
-# type, prober_probe_total (all results) must have grown by at least
+# agent's /metrics/probes twice, SECONDS_ apart: for every container and
+# probe type, prober_probe_total (all results) must have grown by at least
 # SECONDS_ - 1 (one per period; the first and last may straddle the
-# window), with no "failed" result; every restartCount must stay 0.
-# Prints the counts, the shortfalls, the agent's CPU per probe and per
-# second in the window, and exits 1 when a check fails.
+# window), with no "failed" result, and berth_prober_missed_periods_total
+# (periods that got no probe of their own) must not have grown; every
+# restartCount must stay 0.  Prints, per worker, the probes expected and
+# run, its failures and missed periods (with more than 40 workers, only
+# those that fall short), a summary, the agent's CPU per probe and the
+# guest's busy CPU in the window; exits 1 when a check fails.
 #
 # Environment: PODS=N (100), SECONDS_=S (180), PROBE=http|tcp|exec,
-# READY_WAIT=S (900: how long the pods may take to be Ready).
+# READY_WAIT=S (900: how long the pods may take to be Ready); PERF_OUT=DIR
+# (an exported directory): also profile the agent in the window (perf).
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -72,55 +76,83 @@ done
 echo "$(ready) of $n pods ready $(($(date +%s) - t0)) s after apply"
 [ "$(ready)" -ge "$n" ] || { tail -20 "$tmp/agent.log"; exit 1; }
 
-metrics() { curl -s --unix-socket "$tmp/s" http://agent/metrics | grep '^prober_probe_total{'; }
+metrics() { curl -s --unix-socket "$tmp/s" http://agent/metrics/probes | grep -E '^(prober_probe_total|berth_prober_missed_periods_total)\{'; }
 ticks() { awk '{print $14 + $15}' "/proc/$agent/stat"; }
+# the guest's busy CPU: everything but idle and iowait, all CPUs
+busy() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
 hz=$(getconf CLK_TCK)
 sleep 5
 m0=$(metrics)
 c0=$(ticks)
+b0=$(busy)
 w0=$(date +%s.%N)
+if [ -n "${PERF_OUT:-}" ]; then
+	perf record -F 499 -g -p "$agent" -o "$PERF_OUT/agent.data" -- sleep "$secs" 2>"$PERF_OUT/perf.err" &
+	perf=$!
+fi
 sleep "$secs"
 m1=$(metrics)
 c1=$(ticks)
+b1=$(busy)
 w1=$(date +%s.%N)
+if [ -n "${PERF_OUT:-}" ]; then
+	wait "$perf" || true
+	perf report -i "$PERF_OUT/agent.data" --children --sort sym -g none --stdio 2>/dev/null |
+		grep -v '^#' | grep -v '^$' | head -100 >"$PERF_OUT/agent-children.txt" || true
+	perf report -i "$PERF_OUT/agent.data" --no-children --sort dso,sym -g none --stdio 2>/dev/null |
+		grep -v '^#' | grep -v '^$' | head -60 >"$PERF_OUT/agent-self.txt" || true
+fi
 restarts=$("$berth" get pods -o json | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
 print(sum(c.get("restartCount", 0) for p in d["items"]
           for c in p.get("status", {}).get("containerStatuses", [])))')
 
-python3 - "$n" "$secs" "$w0" "$w1" "$((c1 - c0))" "$hz" "$restarts" <<PY
-import re, sys
-n, secs, w0, w1, ticks, hz, restarts = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
+python3 - "$n" "$secs" "$w0" "$w1" "$((c1 - c0))" "$hz" "$restarts" "$((b1 - b0))" "$(nproc)" <<PY
+import re, statistics, sys
+n, secs, w0, w1, ticks, hz, restarts, busy, ncpu = (int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]),
+    int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8]), int(sys.argv[9]))
 def parse(text):
-    out = {}
+    runs, missed = {}, {}
     for l in text.splitlines():
-        m = re.match(r'prober_probe_total\{(.*)\} (\d+)$', l)
+        m = re.match(r'(\w+)\{(.*)\} (\d+)$', l)
         if not m:
             continue
-        lab = dict(re.findall(r'(\w+)="([^"]*)"', m.group(1)))
+        lab = dict(re.findall(r'(\w+)="([^"]*)"', m.group(2)))
         key = (lab["pod"], lab["probe_type"])
-        out.setdefault(key, {})[lab["result"]] = int(m.group(2))
-    return out
-a, b = parse("""$m0"""), parse("""$m1""")
+        if m.group(1) == "prober_probe_total":
+            runs.setdefault(key, {})[lab["result"]] = int(m.group(3))
+        else:
+            missed[key] = int(m.group(3))
+    return runs, missed
+(a, ma), (b, mb) = parse("""$m0"""), parse("""$m1""")
 window = w1 - w0
-need = int(window) - 1
-deltas, failed, short = [], 0, []
-for key in sorted(b):
-    d = sum(b[key].values()) - sum(a.get(key, {}).values())
-    f = b[key].get("failed", 0) - a.get(key, {}).get("failed", 0)
-    deltas.append(d)
+expected = window  # one probe per period of 1 s
+need = int(window) - 1  # the first and the last may straddle the window
+rows, failed, missed = [], 0, 0
+for key in sorted(set(b) | set(mb)):
+    d = sum(b.get(key, {}).values()) - sum(a.get(key, {}).values())
+    f = b.get(key, {}).get("failed", 0) - a.get(key, {}).get("failed", 0)
+    m = mb.get(key, 0) - ma.get(key, 0)
+    rows.append((key, d, f, m))
     failed += f
-    if d < need:
-        short.append("%s/%s: %d" % (key[0], key[1], d))
+    missed += m
+bad = [r for r in rows if r[1] < need or r[2] or r[3]]
+print("per worker: expected %.1f probes in %.1f s (at least %d counted), run / failed / missed periods:" % (expected, window, need))
+for key, d, f, m in (rows if len(rows) <= 40 else bad[:40]):
+    print("  %s/%s: %d / %d / %d%s" % (key[0], key[1], d, f, m, "  <-" if (key, d, f, m) in bad else ""))
+if len(rows) > 40:
+    print("  (%d workers, %d of them short, failing or missing periods%s)" % (len(rows), len(bad), ", the first 40 above" if len(bad) > 40 else (" above" if bad else "")))
+deltas = [r[1] for r in rows] or [0]
 total = sum(deltas)
-print("%d probe workers over %.1f s: %d probes (%.1f/s), per worker min %d, max %d (at least %d needed); failed %d; restarts %d"
-      % (len(b), window, total, total / window, min(deltas or [0]), max(deltas or [0]), need, failed, restarts))
+print("%d probe workers over %.1f s: %d probes (%.1f/s), per worker min %d, median %d, max %d; failed %d; missed periods %d; restarts %d"
+      % (len(rows), window, total, total / window, min(deltas), statistics.median(deltas), max(deltas), failed, missed, restarts))
 cpu = ticks / hz
-print("agent CPU in the window: %.2f s (%.1f%% of a core), %.2f ms per probe" % (cpu, 100 * cpu / window, 1000 * cpu / max(total, 1)))
-ok = len(b) == 2 * n and not short and failed == 0 and restarts == 0
-if short:
-    print("missed periods: " + ", ".join(short[:20]) + (" ..." if len(short) > 20 else ""))
+print("agent CPU in the window: %.2f s (%.1f%% of a core), %.2f ms per probe, %.0f ms per 1000 probes"
+      % (cpu, 100 * cpu / window, 1000 * cpu / max(total, 1), 1e6 * cpu / max(total, 1)))
+print("guest CPU busy in the window: %.1f%% of %d CPUs (agent %.1f%%, the rest: pods' servers, kernel, other processes)"
+      % (100 * busy / hz / window / ncpu, ncpu, 100 * cpu / window / ncpu))
+ok = len(rows) == 2 * n and not bad and failed == 0 and missed == 0 and restarts == 0
 print("result: %s" % ("PASS" if ok else "FAIL"))
 sys.exit(0 if ok else 1)
 PY
