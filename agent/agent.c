@@ -189,6 +189,10 @@ start_pods (struct agent *a, const struct agent_options *opt,
   if (opt->reserved
       && cgroup_node_parse_reserved (&wc.runner.node, opt->reserved, err) < 0)
     return berth_error_wrap (err, "--reserved %s", opt->reserved);
+  if (sysctl_allowlist_parse (opt->allowed_unsafe_sysctls, &a->sysctls, err)
+      < 0)
+    return berth_error_wrap (err, "--allowed-unsafe-sysctls");
+  wc.runner.sysctls = &a->sysctls;
   wc.loop = &a->loop;
   wc.store = &a->store;
   wc.wake = wake_cb;
@@ -373,6 +377,7 @@ agent_free (struct agent *a)
   a->worker = NULL;
   if (a->images)
     image_store_close (a->images);
+  sysctl_allowlist_free (&a->sysctls);
   if (a->cgroups)
     cgroup_fs_free (a->cgroups);
   a->images = NULL;

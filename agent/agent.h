@@ -20,6 +20,7 @@
 #include "service_alloc.h"
 #include "source_url.h"
 #include "store.h"
+#include "sysctls.h"
 
 #define AGENT_DEFAULT_ROOT "/var/lib/berth"
 #define AGENT_DEFAULT_SOCKET "/run/berth/berth.sock"
@@ -44,7 +45,8 @@ struct agent_options
   bool seccomp_unconfined_default;
   int64_t max_pods;     /* 0: 110 */
   const char *reserved; /* cpu=100m,memory=100Mi,pid=1000, or NULL */
-  int64_t pod_max_pids; /* 0: unlimited (-1) */
+  const char *allowed_unsafe_sysctls; /* --allowed-unsafe-sysctls, or NULL */
+  int64_t pod_max_pids;               /* 0: unlimited (-1) */
   int64_t container_log_max_size;
   int container_log_max_files;
   /* Services: kube-apiserver's --service-cluster-ip-range and
@@ -71,7 +73,8 @@ struct agent
    * zero-delay sync timer) and at the deadlines they ask for. */
   struct cgroup_fs *cgroups; /* NULL without resource enforcement */
   struct image_store *images;
-  struct pod_worker *worker; /* owned through controllers[] */
+  struct sysctl_allowlist sysctls; /* --allowed-unsafe-sysctls */
+  struct pod_worker *worker;       /* owned through controllers[] */
   struct controller *controllers[8];
   size_t n_controllers;
   struct loop_watcher sync_timer;

@@ -18,6 +18,7 @@
 #include "logrotate.h"
 #include "oom_watch.h"
 #include "qos.h"
+#include "sysctls.h"
 #include "volumes.h"
 
 static void emit (struct pod_runner *r, const char *type, const char *reason,
@@ -835,30 +836,45 @@ pod_runner_post_start_done (struct pod_runner *r,
 
 /* ---- setting up and tearing down the pod ---- */
 
+/* The kubelet's canAdmitPod and rejectPod: the first admit handler that
+ * says no (sysctls, then resources) gives the reason; the event carries
+ * its message, the status "Pod was rejected: " and the message. */
 static int
 admit (struct pod_runner *r)
 {
   struct cgroup_admission adm;
   berth_error_t err = NULL;
-  if (r->cfg->cgroups == NULL)
+  cleanup_free char *forbidden = sysctl_admit (r->cfg->sysctls, r->pod);
+  cleanup_free char *msg = NULL;
+  const char *why;
+  if (forbidden)
+    {
+      set_str (&r->reason, "SysctlForbidden");
+      why = forbidden;
+    }
+  else if (r->cfg->cgroups == NULL)
     return 0;
-  if (cgroup_admit (&r->pod->spec, r->cfg->admitted, r->cfg->n_admitted,
-                    &r->cfg->node, &adm, &err)
-      < 0)
+  else if (cgroup_admit (&r->pod->spec, r->cfg->admitted, r->cfg->n_admitted,
+                         &r->cfg->node, &adm, &err)
+           < 0)
     {
       set_str (&r->reason, "UnexpectedAdmissionError");
-      set_str (&r->message, berth_error_msg (&err));
+      msg = xstrdup (berth_error_msg (&err));
       berth_error_release (&err);
+      why = msg;
     }
   else if (!adm.admit)
     {
-      cleanup_free char *msg = xasprintf ("Pod was rejected: %s", adm.message);
       set_str (&r->reason, adm.reason);
-      set_str (&r->message, msg);
+      why = adm.message;
     }
   else
     return 0;
-  emit (r, "Warning", r->reason, "", "%s", r->message);
+  emit (r, "Warning", r->reason, "", "%s", why);
+  {
+    cleanup_free char *status = xasprintf ("Pod was rejected: %s", why);
+    set_str (&r->message, status);
+  }
   r->phase = PHASE_FAILED;
   r->terminal = true;
   return -1;

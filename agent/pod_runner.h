@@ -24,6 +24,7 @@
 #include "image_store.h"
 #include "lifecycle.h"
 #include "sandbox.h"
+#include "sysctls.h"
 #include "types.h"
 #include "volumes.h"
 
@@ -36,6 +37,8 @@ struct runner_config
   struct cgroup_node_config node;
   struct image_store *images;
   const char *host_ip; /* the node's IP: status.hostIP; NULL: none known */
+  /* --allowed-unsafe-sysctls besides the safe set; NULL: the safe set */
+  const struct sysctl_allowlist *sysctls;
   bool seccomp_unconfined_default; /* the kubelet's default without
                                       --seccomp-default */
   /* The kubelet's containerLogMaxSize (bytes; 0: its 10Mi default, < 0:

@@ -38,6 +38,10 @@ usage (FILE *f)
       "and\n"
       "                              projected volumes (tokens included) are\n"
       "                              brought up to date (default 1m)\n"
+      "  --allowed-unsafe-sysctls LIST  sysctls (or prefixes ending in *)\n"
+      "                              pods may set besides the safe set,\n"
+      "                              comma-separated: "
+      "'kernel.msg*,net.core.somaxconn'\n"
       "  --manifest-url URL          also keep the objects served at URL (the\n"
       "                              kubelet's --manifest-url; repeatable)\n"
       "  --manifest-url-header 'K:V[,K:V...]'\n"
@@ -222,6 +226,7 @@ cmd_agent (int argc, char **argv)
     OPT_MANIFEST_DIR,
     OPT_FILE_CHECK,
     OPT_SYNC_FREQUENCY,
+    OPT_UNSAFE_SYSCTLS,
     OPT_LISTEN,
     OPT_HOSTNAME,
     OPT_RUN_DIR,
@@ -247,6 +252,7 @@ cmd_agent (int argc, char **argv)
     { "manifest-dir", required_argument, NULL, OPT_MANIFEST_DIR },
     { "file-check-frequency", required_argument, NULL, OPT_FILE_CHECK },
     { "sync-frequency", required_argument, NULL, OPT_SYNC_FREQUENCY },
+    { "allowed-unsafe-sysctls", required_argument, NULL, OPT_UNSAFE_SYSCTLS },
     { "manifest-url", required_argument, NULL, OPT_MANIFEST_URL },
     { "manifest-url-header", required_argument, NULL, OPT_URL_HEADER },
     { "http-check-frequency", required_argument, NULL, OPT_HTTP_CHECK },
@@ -308,6 +314,9 @@ cmd_agent (int argc, char **argv)
                      optarg);
             return 2;
           }
+        break;
+      case OPT_UNSAFE_SYSCTLS:
+        opt.allowed_unsafe_sysctls = optarg;
         break;
       case OPT_SYNC_FREQUENCY:
         if (parse_duration_ms (optarg, &opt.sync_ms) < 0 || opt.sync_ms <= 0)

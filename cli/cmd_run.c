@@ -32,6 +32,7 @@ struct run_opts
   struct runner_config cfg;
   const char *reserved; /* --reserved cpu=...,memory=...,pid=... */
   int64_t max_pods, pod_pids_limit;
+  struct sysctl_allowlist sysctls; /* --allowed-unsafe-sysctls */
 };
 
 static void
@@ -87,6 +88,10 @@ usage (FILE *f)
       "                               capacity minus it (as "
       "--system-reserved)\n"
       "      --max-pods N             pods admitted at most (110)\n"
+      "      --allowed-unsafe-sysctls LIST  sysctls (or prefixes ending in\n"
+      "                               *) pods may set besides the safe set,\n"
+      "                               comma-separated: "
+      "'kernel.msg*,net.core.somaxconn'\n"
       "      --pod-pids-limit N       pids.max of each pod (unlimited)\n"
       "      --seccomp-default=false  Unconfined without a seccompProfile,\n"
       "                               as the kubelet without "
@@ -147,6 +152,7 @@ parse_opts (int argc, char **argv, struct run_opts *o)
     OPT_POD_CIDR,
     OPT_SECCOMP_DEFAULT,
     OPT_RESERVED,
+    OPT_UNSAFE_SYSCTLS,
     OPT_MAX_PODS,
     OPT_PODS_PIDS,
     OPT_LOG_MAX_SIZE,
@@ -167,6 +173,7 @@ parse_opts (int argc, char **argv, struct run_opts *o)
     { "pod-cidr", required_argument, NULL, OPT_POD_CIDR },
     { "seccomp-default", required_argument, NULL, OPT_SECCOMP_DEFAULT },
     { "reserved", required_argument, NULL, OPT_RESERVED },
+    { "allowed-unsafe-sysctls", required_argument, NULL, OPT_UNSAFE_SYSCTLS },
     { "max-pods", required_argument, NULL, OPT_MAX_PODS },
     { "pod-pids-limit", required_argument, NULL, OPT_PODS_PIDS },
     { "pod-max-pids", required_argument, NULL, OPT_PODS_PIDS },
@@ -235,6 +242,20 @@ parse_opts (int argc, char **argv, struct run_opts *o)
         break;
       case OPT_RESERVED:
         o->reserved = optarg;
+        break;
+      case OPT_UNSAFE_SYSCTLS:
+        {
+          berth_error_t err = NULL;
+          sysctl_allowlist_free (&o->sysctls);
+          if (sysctl_allowlist_parse (optarg, &o->sysctls, &err) < 0)
+            {
+              fprintf (stderr, "berth run: --allowed-unsafe-sysctls: %s\n",
+                       berth_error_msg (&err));
+              berth_error_release (&err);
+              return 2;
+            }
+          o->cfg.sysctls = &o->sysctls;
+        }
         break;
       case OPT_MAX_PODS:
         if (cli_parse_positive ("run", "--max-pods", optarg, &o->max_pods) < 0)
@@ -409,6 +430,7 @@ cmd_run (int argc, char **argv)
     image_store_close (images);
   if (cg)
     cgroup_fs_free (cg);
+  sysctl_allowlist_free (&o.sysctls);
   free (st);
   return status;
 }

@@ -1,6 +1,7 @@
 /* validate_pod.c - PodSpec validation as the API server does it
  * (k8s.io/kubernetes pkg/apis/core/validation: ValidatePodSpec and the
  * functions it calls), for the fields berth models. */
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 
 #include "codec.h"
 #include "kinds.h"
+#include "sysctl_ns.h"
 #include "validation.h"
 
 static const char *const restart_policies[]
@@ -1020,6 +1022,68 @@ v_pod_security (struct vctx *v, const struct pod_security_context *sc)
   VPOP (v, mark);
 }
 
+/* A sysctl name: segments of [a-z0-9]([-_a-z0-9]*[a-z0-9])? separated by
+ * dots or slashes, at most 253 characters (SysctlContainSlashFmt). */
+static bool
+sysctl_name_ok (const char *n)
+{
+  size_t len = strlen (n);
+  if (len == 0 || len > 253)
+    return false;
+  for (const char *seg = n;;)
+    {
+      size_t l = strcspn (seg, "./");
+      if (l == 0 || !isalnum ((unsigned char)seg[0])
+          || !isalnum ((unsigned char)seg[l - 1]))
+        return false;
+      for (size_t i = 0; i < l; i++)
+        if (!(islower ((unsigned char)seg[i]) || isdigit ((unsigned char)seg[i])
+              || seg[i] == '-' || seg[i] == '_'))
+          return false;
+      if (seg[l] == '\0')
+        return true;
+      seg += l + 1;
+    }
+}
+
+static void
+v_sysctls (struct vctx *v, const struct pod_spec *s)
+{
+  const struct pod_security_context *sc = s->security_context;
+  size_t m1, m2;
+  if (sc == NULL || sc->sysctls.len == 0)
+    return;
+  m1 = VPUSH (v, "securityContext");
+  m2 = VPUSH (v, "sysctls");
+  for (size_t i = 0; i < sc->sysctls.len; i++)
+    {
+      const char *n = sc->sysctls.items[i].name;
+      size_t m3 = VPUSH_INDEX (v, i);
+      bool dup = false;
+      for (size_t k = 0; n && k < i; k++)
+        dup = dup
+              || (sc->sysctls.items[k].name
+                  && strcmp (sc->sysctls.items[k].name, n) == 0);
+      if (n == NULL || *n == '\0')
+        v_required (v, "name", NULL);
+      else if (!sysctl_name_ok (n))
+        v_invalid (v, "name", n,
+                   "must have at most 253 characters and match regex "
+                   "([a-z0-9]([-_a-z0-9]*[a-z0-9])?[\\./"
+                   "])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?");
+      else if (dup)
+        v_duplicate (v, "name", n);
+      else if (s->host_network.v && sysctl_namespace (n) == SYSCTL_NS_NET)
+        v_invalid (v, "name", n,
+                   "may not be specified when 'hostNetwork' is true");
+      else if (s->host_ipc.v && sysctl_namespace (n) == SYSCTL_NS_IPC)
+        v_invalid (v, "name", n, "may not be specified when 'hostIPC' is true");
+      VPOP (v, m3);
+    }
+  VPOP (v, m2);
+  VPOP (v, m1);
+}
+
 /* ---- the spec ---- */
 
 void
@@ -1058,6 +1122,7 @@ v_pod_spec (struct vctx *v, const struct pod_spec *s,
     v_invalid (v, "securityContext.shareProcessNamespace", "true",
                "ShareProcessNamespace and HostPID cannot both be enabled");
   v_pod_security (v, s->security_context);
+  v_sysctls (v, s);
   if (s->affinity)
     v_affinity (v, s->affinity);
   v_tolerations (v, s);

@@ -25,6 +25,7 @@
 
 #include "cleanup.h"
 #include "fsutil.h"
+#include "sysctls.h"
 #include "volumes.h"
 
 /* Raw netlink, no allocation: also called in the forked child. */
@@ -123,10 +124,12 @@ struct ns_msg
   int error; /* -errno or 0 */
   int stage; /* which step failed */
   pid_t reaper;
+  size_t sysctl; /* stage 5: which sysctl */
 };
 
-static const char *const stage_names[]
-    = { "ok", "unshare", "sethostname", "set lo up", "fork reaper" };
+static const char *const stage_names[] = { "ok",          "unshare",
+                                           "sethostname", "set lo up",
+                                           "fork reaper", "set sysctl" };
 
 /* PID 1 of a pod's PID namespace: reaps orphans, exits on TERM/INT/HUP,
  * as the pause container does. */
@@ -164,7 +167,8 @@ static void __attribute__ ((noreturn)) reaper_main (void)
 }
 
 static void __attribute__ ((noreturn))
-ns_child (int ready, int go, int flags, const char *hostname)
+ns_child (int ready, int go, int flags, const char *hostname,
+          const struct pod *pod)
 {
   struct ns_msg m = { 0 };
   char c;
@@ -176,6 +180,9 @@ ns_child (int ready, int go, int flags, const char *hostname)
     m = (struct ns_msg){ -errno, 2, 0 };
   else if ((flags & CLONE_NEWNET) && (m.error = lo_up_raw ()) < 0)
     m.stage = 3;
+  /* the pod's sysctls, in its new IPC and network namespaces */
+  else if ((m.error = sysctl_apply (pod, &m.sysctl)) < 0)
+    m.stage = 5;
   else if (flags & CLONE_NEWPID)
     {
       pid_t p = fork ();
@@ -214,8 +221,8 @@ struct ns_paths
 };
 
 static int
-make_namespaces (int flags, const char *hostname, const struct ns_paths *p,
-                 pid_t *reaper, berth_error_t *err)
+make_namespaces (int flags, const char *hostname, const struct pod *pod,
+                 const struct ns_paths *p, pid_t *reaper, berth_error_t *err)
 {
   int ready[2], go[2], st, ret = 0;
   struct ns_msg m = { 0 };
@@ -235,7 +242,7 @@ make_namespaces (int flags, const char *hostname, const struct ns_paths *p,
       /* go[1] stays open only in the parent: its close is the signal. */
       close (ready[0]);
       close (go[1]);
-      ns_child (ready[1], go[0], flags, hostname);
+      ns_child (ready[1], go[0], flags, hostname, pod);
     }
   close (ready[1]);
   close (go[0]);
@@ -243,6 +250,10 @@ make_namespaces (int flags, const char *hostname, const struct ns_paths *p,
     ret = berth_error_sys (err, errno, "fork");
   else if (read (ready[0], &m, sizeof m) != sizeof m)
     ret = berth_error_make (err, EIO, "namespace child died");
+  else if (m.error < 0 && m.stage == 5)
+    ret = berth_error_sys (
+        err, -m.error, "set sysctl \"%s\"",
+        pod->spec.security_context->sysctls.items[m.sysctl].name);
   else if (m.error < 0)
     ret = berth_error_sys (err, -m.error, "%s", stage_names[m.stage]);
   else
@@ -447,7 +458,7 @@ create_steps (const struct sandbox_config *cfg, const struct pod *pod,
   if (share_pid)
     sb->pid_ns = path_join (sb->dir, "ns/pid");
   p = (struct ns_paths){ sb->net_ns, sb->ipc_ns, sb->uts_ns, sb->pid_ns };
-  if (make_namespaces (flags, sb->hostname, &p, &sb->reaper, err) < 0)
+  if (make_namespaces (flags, sb->hostname, pod, &p, &sb->reaper, err) < 0)
     return berth_error_wrap (err, "create namespaces");
   if (sb->reaper > 0 && write_reaper_pid (sb, err) < 0)
     return -1;

@@ -332,3 +332,50 @@ YAML
 	assert_match "intr/c: Terminated \(Completed, exit code 0\)" "$(cat run.log)" "the container's end streamed"
 	if pgrep -f '[s]leep 3777' >/dev/null; then fail "the container still runs"; fi
 }
+
+# Pod sysctls (the e2e node "Sysctls" cases): the safe ones are set in the
+# pod's own IPC and network namespaces and the node keeps its values; an
+# unsafe one is rejected by the kubelet's admission (SysctlForbidden) unless
+# --allowed-unsafe-sysctls allows it.
+register_test run_sysctls
+test_run_sysctls() {
+	run_env busybox=busybox
+	local out rc=0 host_shm host_range
+	host_shm=$(cat /proc/sys/kernel/shm_rmid_forced)
+	host_range=$(cat /proc/sys/net/ipv4/ip_local_port_range)
+	sysctl_pod() { # NAME SYSCTLS
+		cat <<-Y
+		apiVersion: v1
+		kind: Pod
+		metadata: {name: $1}
+		spec:
+		  restartPolicy: Never
+		  securityContext:
+		    sysctls: $2
+		  containers:
+		  - name: c
+		    image: busybox
+		    command: ["sh", "-c", "sysctl kernel.shm_rmid_forced net.ipv4.ip_local_port_range kernel.msgmax"]
+		Y
+	}
+	sysctl_pod safe "[{name: kernel.shm_rmid_forced, value: '1'}, {name: net/ipv4/ip_local_port_range, value: '1024 65000'}]" >safe.yaml
+	out=$(brun -f safe.yaml --timeout 60s 2>&1) || fail "berth run: $out"
+	out=$(sed -E 's/^[^ ]+ (stdout|stderr) [FP] //' "$TEST_TMP"/logs/default_safe_*/c/0.log)
+	assert_contains "$out" "kernel.shm_rmid_forced = 1"
+	assert_match "net.ipv4.ip_local_port_range = 1024.65000" "$out"
+	assert_eq "$host_shm" "$(cat /proc/sys/kernel/shm_rmid_forced)" "the node's kernel.shm_rmid_forced"
+	assert_eq "$host_range" "$(cat /proc/sys/net/ipv4/ip_local_port_range)" "the node's port range"
+	# unsafe: rejected, nothing starts
+	sysctl_pod unsafe "[{name: kernel.msgmax, value: '10000'}]" >unsafe.yaml
+	out=$(brun -f unsafe.yaml --timeout 60s 2>&1) || rc=$?
+	assert_eq 1 "$rc" "berth run of a pod with an unsafe sysctl"
+	assert_contains "$out" "SysctlForbidden"
+	assert_contains "$out" 'Pod was rejected: forbidden sysctl: "kernel.msgmax" not allowlisted'
+	assert_no_file "$TEST_TMP"/logs/default_unsafe_* "a log: the container must not start"
+	# allowed by the node
+	out=$(brun --allowed-unsafe-sysctls 'kernel.msg*' -f unsafe.yaml --timeout 60s 2>&1) ||
+		fail "berth run --allowed-unsafe-sysctls: $out"
+	assert_contains "$(sed -E 's/^[^ ]+ (stdout|stderr) [FP] //' "$TEST_TMP"/logs/default_unsafe_*/c/0.log)" \
+		"kernel.msgmax = 10000"
+	assert_fails "$BERTH_BIN" run --allowed-unsafe-sysctls vm.swappiness -f unsafe.yaml
+}
