@@ -342,27 +342,115 @@ mounts_destination (const struct container *c, const char *dest)
   return false;
 }
 
+static int
+cmp_strp (const void *a, const void *b)
+{
+  return strcmp (*(char *const *)a, *(char *const *)b);
+}
+
+/* subPathExpr with the container's environment, as the kubelet's
+ * ExpandContainerVolumeMounts and makeMounts: every $(VAR) must have a
+ * non-empty value, and the result must be relative without "..". */
+static int
+expand_sub_path (const char *expr, const struct command_env *env, char **out,
+                 berth_error_t *err)
+{
+  char *missing[32];
+  size_t n = 0;
+  int ret = 0;
+  for (const char *p = expr; *p; p++)
+    {
+      const char *end;
+      if (p[0] == '$' && p[1] == '$')
+        {
+          p++;
+          continue;
+        }
+      if (p[0] != '$' || p[1] != '(' || (end = strchr (p + 2, ')')) == NULL)
+        continue;
+      {
+        char *name = strndup (p + 2, (size_t)(end - p - 2));
+        const char *v = command_env_get (env, name);
+        bool seen = false;
+        if (name == NULL)
+          abort ();
+        for (size_t i = 0; i < n; i++)
+          seen = seen || strcmp (missing[i], name) == 0;
+        if ((v == NULL || *v == '\0') && !seen && n < 32)
+          missing[n++] = name;
+        else
+          free (name);
+      }
+      p = end;
+    }
+  if (n > 0)
+    {
+      cleanup_free char *list = NULL;
+      size_t len = 0;
+      FILE *f = open_memstream (&list, &len);
+      if (f == NULL)
+        abort ();
+      qsort (missing, n, sizeof (char *), cmp_strp);
+      for (size_t i = 0; i < n; i++)
+        fprintf (f, "%s%s", i ? ", " : "", missing[i]);
+      fclose (f);
+      for (size_t i = 0; i < n; i++)
+        free (missing[i]);
+      return berth_error_make (err, EINVAL, "missing value for %s", list);
+    }
+  *out = command_expand (expr, env);
+  if (**out == '/')
+    ret = berth_error_make (
+        err, EINVAL, "error SubPath `%s` must not be an absolute path", *out);
+  else
+    for (const char *seg = *out; ret == 0;)
+      {
+        size_t l = strcspn (seg, "/");
+        if (l == 2 && strncmp (seg, "..", 2) == 0)
+          ret = berth_error_make (err, EINVAL,
+                                  "unable to provision SubPath `%s`: must not "
+                                  "contain '..'",
+                                  *out);
+        if (seg[l] == '\0')
+          break;
+        seg += l + 1;
+      }
+  if (ret < 0)
+    {
+      free (*out);
+      *out = NULL;
+    }
+  return ret;
+}
+
 /* The container's volume mounts, then the pod's /etc files (the kubelet
- * mounts /etc/hosts unless the container mounts something there). */
+ * mounts /etc/hosts unless the container mounts something there).  ENV
+ * expands subPathExpr. */
 static int
 build_mounts (struct pod_runner *r, const struct container *c,
-              const struct volumes_set *vols, struct mount_set *m,
-              berth_error_t *err)
+              const struct volumes_set *vols, const struct command_env *env,
+              struct mount_set *m, berth_error_t *err)
 {
   for (size_t i = 0; i < c->volume_mounts.len; i++)
     {
       const struct volume_mount *vm = &c->volume_mounts.items[i];
       const char *path = volumes_find (vols, vm->name);
+      cleanup_free char *sub = NULL;
       char *src = NULL;
       if (m->len == 64)
         return berth_error_make (err, E2BIG, "too many volume mounts");
       if (path == NULL)
         return berth_error_make (err, ENOENT, "volume \"%s\" not found",
                                  vm->name);
-      if (vm->sub_path && *vm->sub_path)
+      if (vm->sub_path_expr && *vm->sub_path_expr
+          && expand_sub_path (vm->sub_path_expr, env, &sub, err) < 0)
+        return -1;
+      if (sub == NULL && vm->sub_path && *vm->sub_path)
+        sub = xstrdup (vm->sub_path);
+      if (sub && *sub)
         {
-          if (volumes_resolve_subpath (path, vm->sub_path, &src, err) < 0)
-            return berth_error_wrap (err, "subPath \"%s\"", vm->sub_path);
+          if (volumes_resolve_subpath (path, sub, &src, err) < 0)
+            return berth_error_wrap (err, "subPath \"%s\"", sub);
         }
       else
         src = xstrdup (path);
@@ -487,8 +575,16 @@ start_container (struct pod_runner *r, struct runner_container *c)
       = xasprintf ("%s/containers/%s/%d", r->dir, ctr->name, c->restart_count);
   termlog = xasprintf ("%s/termination-log", c->instance_dir);
   logp = log_path (r, c);
+  /* the kubelet's generateContainerConfig: mounts that cannot be made are
+   * the container's configuration error */
+  if (build_mounts (r, ctr, &r->vols, &env, &mounts, &err) < 0)
+    {
+      set_waiting (c, "CreateContainerConfigError", berth_error_msg (&err));
+      emit (r, "Warning", "Failed", ctr->name, "Error: %s",
+            berth_error_msg (&err));
+      goto out;
+    }
   if (fs_mkdir_p (c->instance_dir, 0700, &err) < 0
-      || build_mounts (r, ctr, &r->vols, &mounts, &err) < 0
       || ensure_cgroup (r, c, &err) < 0
       || cgroup_oom_score_adj (ps, ctr, r->cfg->node.memory_capacity, &adj,
                                &err)

@@ -379,3 +379,65 @@ test_run_sysctls() {
 		"kernel.msgmax = 10000"
 	assert_fails "$BERTH_BIN" run --allowed-unsafe-sysctls vm.swappiness -f unsafe.yaml
 }
+
+# subPathExpr (the e2e "Variable Expansion" volume subpath cases): expanded
+# from the container's environment; "..", an absolute result or a missing
+# variable is the container's CreateContainerConfigError with the
+# kubelet's message.
+register_test run_subpath_expr
+test_run_subpath_expr() {
+	run_env busybox=busybox
+	local out rc=0
+	subpath_pod() { # NAME VALUE COMMAND
+		cat <<-Y
+		apiVersion: v1
+		kind: Pod
+		metadata: {name: $1}
+		spec:
+		  restartPolicy: Never
+		  containers:
+		  - name: c
+		    image: busybox
+		    command: ["sh", "-c", "$3"]
+		    env:
+		    - {name: POD_NAME, $2}
+		    volumeMounts:
+		    - {name: workdir1, mountPath: /logscontainer, subPathExpr: \$(POD_NAME)}
+		    - {name: workdir1, mountPath: /testcontainer}
+		  volumes:
+		  - {name: workdir1, emptyDir: {}}
+		---
+		Y
+	}
+	subpath_pod var-expansion "valueFrom: {fieldRef: {fieldPath: metadata.name}}" \
+		'test -d /testcontainer/$POD_NAME; echo $?' >ok.yaml
+	out=$(brun -f ok.yaml --timeout 60s 2>&1) || fail "berth run: $out"
+	assert_eq 0 "$(sed -E 's/^[^ ]+ (stdout|stderr) [FP] //' "$TEST_TMP"/logs/default_var-expansion_*/c/0.log)" \
+		"test -d /testcontainer/\$POD_NAME"
+	{
+		subpath_pod backticks "value: '..'" true
+		subpath_pod absolute "value: /tmp" true
+		cat <<-'Y'
+		apiVersion: v1
+		kind: Pod
+		metadata: {name: missing}
+		spec:
+		  restartPolicy: Never
+		  containers:
+		  - name: c
+		    image: busybox
+		    command: ["true"]
+		    volumeMounts:
+		    - {name: w, mountPath: /w, subPathExpr: "$(NOPE)/$(ALSO_NOT)"}
+		  volumes:
+		  - {name: w, emptyDir: {}}
+		Y
+	} >bad.yaml
+	out=$(brun -f bad.yaml --timeout 20s 2>&1) || rc=$?
+	[ "$rc" -ne 0 ] || fail "berth run of the failing subpaths succeeded"
+	assert_match "backticks/c: Waiting \(CreateContainerConfigError\)" "$out"
+	assert_contains "$out" "unable to provision SubPath \`..\`: must not contain '..'"
+	assert_contains "$out" "error SubPath \`/tmp\` must not be an absolute path"
+	assert_contains "$out" "missing value for ALSO_NOT, NOPE"
+	assert_no_file "$TEST_TMP"/logs/default_backticks_*/c/0.log "a log: the container must not start"
+}
