@@ -5,6 +5,9 @@
 # nanoseconds), p50 and p99; then the agent's RSS and its CPU over
 # SECONDS_ (30) s with the N pods running (the 10 s housekeeping samples
 # included).  The idle agent's RSS and CPU (no pod, over 10 s) come first.
+# Each RSS line is followed by the shared libraries the agent has mapped
+# (libcurl, libarchive, libnftables... are loaded only once a code path
+# needs them: lib/lazylib.h).  The agent's setup is bench/lib-agent.sh's.
 # Run from the host:
 #
 #   tests/vm/run --keep build -- bench/agent-pods.sh build
@@ -27,31 +30,14 @@ berth=$build/berth
 n=${PODS:-100}
 containers=${CONTAINERS:-}
 secs=${SECONDS_:-30}
-[ "$(id -u)" = 0 ] || { echo "bench: run as root (in the VM: tests/vm/run)" >&2; exit 1; }
-tmp=$(mktemp -d /var/tmp/bench.XXXXXX)
-cg=/sys/fs/cgroup/bench-agent
-cleanup() {
-  [ -z "${agent:-}" ] || kill -9 "$agent" 2>/dev/null || true
-  echo 1 >"$cg/cgroup.kill" 2>/dev/null || true
-  sleep 1
-  awk -v d="$tmp/" 'index($5, d) == 1 {print $5}' /proc/self/mountinfo |
-    sort -r | xargs -r -n1 umount -l 2>/dev/null || true
-  rm -rf --one-file-system "$tmp"
-}
-trap cleanup EXIT
-
-"$src/tests/images/build-image" busybox "$tmp/img" >/dev/null
-"$berth" image --root "$tmp/root" import busybox "$tmp/img" >/dev/null
-echo "+cpu +memory +pids" >/sys/fs/cgroup/cgroup.subtree_control
-mkdir -p "$cg"
-export BERTH_SOCKET=$tmp/s
-"$berth" agent --root "$tmp/root" --socket "$tmp/s" --run-dir "$tmp/run" \
-  --log-dir "$tmp/logs" --cgroup-root "$cg" --no-cni >"$tmp/agent.log" 2>&1 &
-agent=$!
-for _ in $(seq 100); do "$berth" get ns >/dev/null 2>&1 && break; sleep 0.1; done
+. "$src/bench/lib-agent.sh"
+bench_agent_start "$berth" --no-cni
 
 rss() { awk '/VmRSS/ {print $2}' "/proc/$agent/status"; }
 ticks() { awk '{print $14 + $15}' "/proc/$agent/stat"; }
+# the shared libraries mapped (the lazily loaded ones appear once used)
+libs() { awk '$6 ~ /\.so/ {print $6}' "/proc/$agent/maps" | sort -u | wc -l; }
+libnames() { awk '$6 ~ /\.so/ {n = $6; sub(/.*\//, "", n); print n}' "/proc/$agent/maps" | sort -u | tr '\n' ' '; }
 hz=$(getconf CLK_TCK)
 # where the RSS is: mappings by Rss, with their Private_Dirty (kB)
 smaps() {
@@ -67,7 +53,9 @@ sleep 5 # the start settles (the first sync rounds, the API)
 c0=$(ticks)
 sleep 10
 c1=$(ticks)
-printf 'idle agent: RSS %.1f MiB; CPU %d ticks in 10 s\n' "$(awk -v r="$(rss)" 'BEGIN {print r / 1024}')" "$((c1 - c0))"
+printf 'idle agent: RSS %.1f MiB; CPU %d ticks in 10 s; %d shared libraries mapped\n' \
+  "$(awk -v r="$(rss)" 'BEGIN {print r / 1024}')" "$((c1 - c0))" "$(libs)"
+echo "  $(libnames)"
 smaps
 
 if [ -n "$containers" ]; then
@@ -110,6 +98,7 @@ c1=$(ticks)
 awk -v what="$what" -v rss="$(rss)" -v c0="$c0" -v c1="$c1" -v hz="$hz" -v s="$secs" 'BEGIN {
   printf "agent with %s: RSS %.1f MiB; CPU %.2f%% of a core over %d s (%d ticks)\n",
     what, rss / 1024, (c1 - c0) * 100 / hz / s, s, c1 - c0 }'
+printf '%d shared libraries mapped\n  %s\n' "$(libs)" "$(libnames)"
 smaps
 if [ -n "${MALLOC:-}" ]; then
   gdb -q -batch -p "$agent" -ex 'call (void) malloc_stats ()' >/dev/null 2>&1 || true
