@@ -18,6 +18,7 @@
 #include "logrotate.h"
 #include "oom_watch.h"
 #include "qos.h"
+#include "service_env.h"
 #include "sysctls.h"
 #include "volumes.h"
 
@@ -508,6 +509,7 @@ prepare (struct pod_runner *r, struct runner_container *c,
       berth_error_release (&err);
       return -1;
     }
+  service_env_add (r->pod, r->cfg->services, r->cfg->n_services, env);
   if (command_build_env (c->spec, &res, env, &err) < 0
       || command_build_argv (c->spec, (const char *const *)c->image->entrypoint,
                              (const char *const *)c->image->cmd, env, argv,

@@ -50,6 +50,9 @@ struct runner_config
   size_t n_config_maps;
   const struct secret *const *secrets;
   size_t n_secrets;
+  /* The Services whose variables containers get (enableServiceLinks). */
+  const struct service *const *services;
+  size_t n_services;
   /* The pods already admitted on the node, for admission (the kubelet's
    * canAdmitPod sums their requests). */
   const struct pod_spec *const *admitted;

@@ -503,6 +503,8 @@ refresh_refs (struct pod_worker *w, struct worker_pod *wp)
   wp->cfg.n_config_maps = w->n_cms;
   wp->cfg.secrets = w->secrets;
   wp->cfg.n_secrets = w->n_secrets;
+  wp->cfg.services = w->services;
+  wp->cfg.n_services = w->n_services;
   wp->cfg.admitted = w->admitted;
   wp->cfg.n_admitted = w->n_admitted;
 }
@@ -768,12 +770,14 @@ phase_is_terminal (const struct node *status)
 static void
 collect_refs (struct pod_worker *w, struct store *s)
 {
-  size_t cap_cms = 0, cap_sec = 0, cap_adm = 0;
+  size_t cap_cms = 0, cap_sec = 0, cap_adm = 0, cap_svc = 0;
   free (w->cms);
   free (w->secrets);
   free (w->admitted);
   w->cms = NULL, w->secrets = NULL, w->admitted = NULL;
-  w->n_cms = w->n_secrets = w->n_admitted = 0;
+  free (w->services);
+  w->services = NULL;
+  w->n_cms = w->n_secrets = w->n_admitted = w->n_services = 0;
   for (size_t i = 0; i < s->len; i++)
     {
       const struct object *o = s->items[i]->obj;
@@ -781,6 +785,9 @@ collect_refs (struct pod_worker *w, struct store *s)
         push_ref ((const void ***)&w->cms, &w->n_cms, &cap_cms, o->data);
       else if (o->info->id == KIND_SECRET)
         push_ref ((const void ***)&w->secrets, &w->n_secrets, &cap_sec,
+                  o->data);
+      else if (o->info->id == KIND_SERVICE)
+        push_ref ((const void ***)&w->services, &w->n_services, &cap_svc,
                   o->data);
     }
   for (size_t i = 0; i < w->n; i++)
@@ -1213,6 +1220,7 @@ worker_free (struct controller *c)
   free (w->pods);
   free (w->cms);
   free (w->secrets);
+  free (w->services);
   free (w->admitted);
   free (w->host_ip);
   free (w);

@@ -75,6 +75,8 @@ struct pod_worker
    * the runners are driven (pointers into the store's objects). */
   const struct config_map **cms;
   const struct secret **secrets;
+  const struct service **services;
+  size_t n_services;
   const struct pod_spec **admitted;
   size_t n_cms, n_secrets, n_admitted;
   uint64_t objects_seen; /* the store's objects_changed at the last full

@@ -560,3 +560,84 @@ c = json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))
 print(c["aud"], c["sub"], c["exp"] - c["iat"], c["kubernetes.io"]["pod"]["name"])' "$tok")
 	assert_eq "['api'] system:serviceaccount:default:default 3600 fan" "$claims" "the token's claims"
 }
+
+# The e2e "Pods should contain environment variables for services": a
+# container gets the variables of the Services of its namespace that
+# existed when it started (NAME_SERVICE_HOST/PORT and the Docker-link
+# variables), its own env wins and can refer to them, and
+# enableServiceLinks: false leaves them out.
+register_test agentpod_service_env
+test_agentpod_service_env() {
+	agentpod_setup
+	cat >svc.yaml <<-'Y'
+	apiVersion: v1
+	kind: Service
+	metadata: {name: fooservice}
+	spec:
+	  selector: {name: server}
+	  ports: [{port: 8765, targetPort: 8080}]
+	---
+	apiVersion: v1
+	kind: Service
+	metadata: {name: multi-port}
+	spec:
+	  selector: {name: server}
+	  ports: [{name: http, port: 80}, {name: dns-udp, port: 53, protocol: UDP}]
+	---
+	apiVersion: v1
+	kind: Service
+	metadata: {name: headless}
+	spec:
+	  clusterIP: None
+	  selector: {name: server}
+	  ports: [{port: 80}]
+	Y
+	"$BERTH_BIN" apply -f svc.yaml >/dev/null
+	local ip mip out
+	ip=$("$BERTH_BIN" get service fooservice -o yaml | sed -n 's/^  clusterIP: //p' | tr -d "'\"")
+	mip=$("$BERTH_BIN" get service multi-port -o yaml | sed -n 's/^  clusterIP: //p' | tr -d "'\"")
+	[ -n "$ip" ] && [ -n "$mip" ] || fail "no cluster IPs: $ip $mip"
+	cat >pods.yaml <<-'Y'
+	apiVersion: v1
+	kind: Pod
+	metadata: {name: client-envvars}
+	spec:
+	  restartPolicy: Never
+	  containers:
+	  - name: env3cont
+	    image: busybox
+	    command: ["sh", "-c", "env | sort"]
+	    env:
+	    - {name: MULTI_PORT_SERVICE_PORT, value: "mine"}
+	    - {name: FOO_URL, value: "http://$(FOOSERVICE_SERVICE_HOST):$(FOOSERVICE_SERVICE_PORT)"}
+	---
+	apiVersion: v1
+	kind: Pod
+	metadata: {name: no-links}
+	spec:
+	  restartPolicy: Never
+	  enableServiceLinks: false
+	  containers:
+	  - name: c
+	    image: busybox
+	    command: ["sh", "-c", "env | sort"]
+	Y
+	"$BERTH_BIN" apply -f pods.yaml >/dev/null
+	wait_pod client-envvars phase Succeeded 60
+	wait_pod no-links phase Succeeded 60
+	out=$("$BERTH_BIN" logs client-envvars)
+	assert_contains "$out" "FOOSERVICE_SERVICE_HOST=$ip"
+	assert_contains "$out" "FOOSERVICE_SERVICE_PORT=8765"
+	assert_contains "$out" "FOOSERVICE_PORT=tcp://$ip:8765"
+	assert_contains "$out" "FOOSERVICE_PORT_8765_TCP=tcp://$ip:8765"
+	assert_contains "$out" "FOOSERVICE_PORT_8765_TCP_PROTO=tcp"
+	assert_contains "$out" "FOOSERVICE_PORT_8765_TCP_PORT=8765"
+	assert_contains "$out" "FOOSERVICE_PORT_8765_TCP_ADDR=$ip"
+	assert_contains "$out" "MULTI_PORT_SERVICE_PORT=mine"
+	assert_contains "$out" "MULTI_PORT_SERVICE_PORT_HTTP=80"
+	assert_contains "$out" "MULTI_PORT_SERVICE_PORT_DNS_UDP=53"
+	assert_contains "$out" "MULTI_PORT_PORT_53_UDP=udp://$mip:53"
+	assert_contains "$out" "FOO_URL=http://$ip:8765"
+	assert_not_contains "$out" "HEADLESS_"
+	assert_not_contains "$("$BERTH_BIN" logs no-links)" "SERVICE_HOST"
+}
