@@ -185,6 +185,13 @@ open_socket_fn (void *clientp, curlsocktype purpose,
   return fd;
 }
 
+static int
+close_socket_fn (void *clientp, curl_socket_t fd)
+{
+  probe_close_socket (clientp, fd);
+  return 0;
+}
+
 static size_t
 write_fn (char *data, size_t size, size_t n, void *userp)
 {
@@ -248,6 +255,8 @@ easy_setup (struct probe_run *run, berth_error_t *err)
   curl_easy_setopt (run->easy, CURLOPT_URL, run->url);
   curl_easy_setopt (run->easy, CURLOPT_OPENSOCKETFUNCTION, open_socket_fn);
   curl_easy_setopt (run->easy, CURLOPT_OPENSOCKETDATA, run);
+  curl_easy_setopt (run->easy, CURLOPT_CLOSESOCKETFUNCTION, close_socket_fn);
+  curl_easy_setopt (run->easy, CURLOPT_CLOSESOCKETDATA, run->r);
   curl_easy_setopt (run->easy, CURLOPT_WRITEFUNCTION, write_fn);
   curl_easy_setopt (run->easy, CURLOPT_WRITEDATA, run);
   curl_easy_setopt (run->easy, CURLOPT_HEADERFUNCTION, header_fn);

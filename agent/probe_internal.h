@@ -32,6 +32,8 @@ struct probe_runner
   struct probe_run *dl_head, *dl_tail;
   struct loop_watcher dl_timer;
   int64_t dl_armed; /* the deadline the timer is set for; 0: none */
+  int closer_fd;    /* the closing thread's pipe (-1: not started) */
+  bool closer_failed;
 };
 
 enum probe_run_type
@@ -107,6 +109,10 @@ void probe_http_release (struct probe_run *run);
  * The namespace's fd is held by the runner for the next probes. */
 int probe_socket_in_netns (struct probe_run *run, int domain, int type,
                            berth_error_t *err);
+
+/* Close a probe socket (SO_LINGER: close() may wait up to 1 s) on the
+ * runner's closing thread, not on the loop. */
+void probe_close_socket (struct probe_runner *r, int fd);
 
 /* Go's net.JoinHostPort. */
 char *probe_join_host_port (const char *host, int port);

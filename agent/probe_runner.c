@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +94,73 @@ probe_linger (int fd)
   if (fd >= 0)
     setsockopt (fd, SOL_SOCKET, SO_LINGER, &l, sizeof (l));
   return fd;
+}
+
+/* ---- closing probe sockets off the loop ---- */
+
+/* With SO_LINGER on, close() waits (up to the 1 s linger time) for the
+ * peer to acknowledge the FIN, whatever O_NONBLOCK says: the kubelet's Go
+ * runtime blocks a spare thread there, the loop must not.  The sockets go
+ * to a thread that only closes them, through a pipe. */
+static void *
+closer_main (void *arg)
+{
+  int rfd = (int)(intptr_t)arg, fds[64];
+  ssize_t n;
+
+  while ((n = read (rfd, fds, sizeof (fds))) != 0)
+    {
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          break;
+        }
+      /* writes of one int are atomic: N is whole fds */
+      for (size_t i = 0; i < (size_t)n / sizeof (int); i++)
+        close (fds[i]);
+    }
+  close (rfd);
+  return NULL;
+}
+
+static int
+closer_start (struct probe_runner *r)
+{
+  pthread_attr_t attr;
+  pthread_t t;
+  int p[2], e;
+
+  if (pipe2 (p, O_CLOEXEC) < 0)
+    return -1;
+  /* a full pipe: the loop closes the socket itself rather than wait */
+  fcntl (p[1], F_SETFL, O_NONBLOCK);
+  pthread_attr_init (&attr);
+  pthread_attr_setdetachstate (&attr, PTHREAD_CREATE_DETACHED);
+  pthread_attr_setstacksize (&attr, 64 * 1024);
+  e = pthread_create (&t, &attr, closer_main, (void *)(intptr_t)p[0]);
+  pthread_attr_destroy (&attr);
+  if (e != 0)
+    {
+      close (p[0]);
+      close (p[1]);
+      return -1;
+    }
+  r->closer_fd = p[1];
+  return 0;
+}
+
+void
+probe_close_socket (struct probe_runner *r, int fd)
+{
+  if (fd < 0)
+    return;
+  if (r->closer_fd < 0 && !r->closer_failed && closer_start (r) < 0)
+    r->closer_failed = true;
+  if (r->closer_fd >= 0
+      && write (r->closer_fd, &fd, sizeof (fd)) == (ssize_t)sizeof (fd))
+    return;
+  close (fd);
 }
 
 /* ---- the pods' network namespaces, held open ---- */
@@ -305,8 +373,7 @@ run_release (struct probe_run *run)
     {
       dl_remove (run);
       loop_watcher_del (&run->sock_w);
-      if (run->sock >= 0)
-        close (run->sock);
+      probe_close_socket (run->r, run->sock);
       run->sock = -1;
     }
   if (run->type == RUN_HTTP || run->type == RUN_GRPC)
@@ -708,6 +775,7 @@ probe_runner_new (struct loop *l, struct probe_runner **out, berth_error_t *err)
   r->loop = l;
   r->curl_timer.fd = -1;
   r->dl_timer.fd = -1;
+  r->closer_fd = -1;
   r->host_ns = open ("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
   if (r->host_ns < 0)
     {
@@ -739,6 +807,8 @@ probe_runner_free (struct probe_runner *r)
   probe_http_cleanup (r);
   loop_watcher_del (&r->dl_timer);
   netns_close_all (r);
+  if (r->closer_fd >= 0)
+    close (r->closer_fd); /* the thread closes what is left, and ends */
   close (r->host_ns);
   free (r);
 }
