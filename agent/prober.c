@@ -67,6 +67,7 @@ struct prober
   struct prober_env env;
   struct probe_runner *runner;
   struct loop_watcher timer;
+  int64_t timer_due; /* the deadline the timer is set for (-1: none) */
   int64_t start_ms;
   uint64_t next_instance;
   struct worker *workers;
@@ -307,6 +308,8 @@ reschedule (struct prober *p)
 
   if (p->loop == NULL || !loop_watcher_active (&p->timer))
     return;
+  if (next >= 0 && next == p->timer_due)
+    return; /* set for it already: most probes end with nothing new due */
   now = p->env.mono_ms (p->env.impl);
   if (loop_timer_set (&p->timer,
                       next < 0     ? 0
@@ -315,6 +318,8 @@ reschedule (struct prober *p)
                       0, &err)
       < 0)
     berth_error_release (&err);
+  else
+    p->timer_due = next;
 }
 
 static void
@@ -555,9 +560,11 @@ prober_tick (struct prober *p)
 static void
 timer_cb (struct loop *l, struct loop_watcher *tw, uint32_t events)
 {
+  struct prober *p = tw->data;
   (void)l;
   (void)events;
-  reschedule (tw->data);
+  p->timer_due = -1;
+  reschedule (p);
 }
 
 /* ---- the manager ---- */
@@ -575,6 +582,7 @@ prober_new (struct loop *l, const struct prober_callbacks *cb,
   p->cb = *cb;
   p->next_instance = 1;
   p->timer.fd = -1;
+  p->timer_due = -1;
   if (env != NULL)
     p->env = *env;
   else
