@@ -1,6 +1,7 @@
 /* probe_runner.c - see probe.h.  Dispatch, the exec and tcpSocket
- * executors, and what every executor shares (ports, the pod's network
- * namespace, Go's error wording). */
+ * executors, and what every executor shares (ports, the pods' network
+ * namespaces, held open between probes, the thread that closes probe
+ * sockets, Go's error wording). */
 #include "probe_internal.h"
 
 #include <arpa/inet.h>
