@@ -1094,6 +1094,45 @@ due (const struct worker_pod *wp, bool all, int64_t now)
   return all || wp->dirty || (wp->due_ms >= 0 && wp->due_ms <= now);
 }
 
+static void
+strmap_copy_into (struct strmap *to, const struct strmap *from)
+{
+  for (size_t i = 0; i < to->len; i++)
+    {
+      free (to->keys[i]);
+      free (to->values[i]);
+    }
+  free (to->keys);
+  free (to->values);
+  memset (to, 0, sizeof (*to));
+  for (size_t i = 0; i < from->len; i++)
+    strmap_set (to, from->keys[i], from->values[i]);
+}
+
+static bool
+strmap_same (const struct strmap *a, const struct strmap *b)
+{
+  if (a->len != b->len)
+    return false;
+  for (size_t i = 0; i < a->len; i++)
+    {
+      const char *v = strmap_get (b, a->keys[i]);
+      if (v == NULL || strcmp (v, a->values[i]) != 0)
+        return false;
+    }
+  return true;
+}
+
+/* An API pod's labels and annotations may change while it runs. */
+static void
+take_mutable_meta (struct pod *p, const struct object_meta *m)
+{
+  if (!strmap_same (&p->metadata.labels, &m->labels))
+    strmap_copy_into (&p->metadata.labels, &m->labels);
+  if (!strmap_same (&p->metadata.annotations, &m->annotations))
+    strmap_copy_into (&p->metadata.annotations, &m->annotations);
+}
+
 static int
 worker_sync (struct controller *c, struct store *s, int64_t now,
              int64_t *next_ms, berth_error_t *err)
@@ -1128,11 +1167,18 @@ worker_sync (struct controller *c, struct store *s, int64_t now,
     }
   if (now >= w->volumes_ms)
     {
-      /* the volume manager's periodic remount */
+      /* the volume manager's periodic remount, with the pod's current
+       * labels and annotations (the mutable metadata the downward API
+       * projects) */
       for (size_t i = 0; i < w->n; i++)
         {
-          refresh_refs (w, w->pods[i]);
-          pod_runner_refresh_volumes (&w->pods[i]->r);
+          struct worker_pod *wp = w->pods[i];
+          const struct store_entry *e
+              = store_get (s, kind_lookup ("Pod"), wp->ns, wp->name);
+          if (e && strcmp (object_meta (e->obj)->uid, wp->uid) == 0)
+            take_mutable_meta (wp->obj->data, object_meta (e->obj));
+          refresh_refs (w, wp);
+          pod_runner_refresh_volumes (&wp->r);
         }
       w->volumes_ms = now + w->cfg.resync_ms;
     }

@@ -532,6 +532,10 @@ test_agentpod_volume_refresh() {
 	    downwardAPI:
 	      items:
 	      - {path: name, fieldRef: {fieldPath: metadata.name}}
+	  - name: podinfo
+	    downwardAPI:
+	      items:
+	      - {path: labels, fieldRef: {fieldPath: metadata.labels}}
 	Y
 	"$BERTH_BIN" apply -f cm.yaml >/dev/null
 	"$BERTH_BIN" apply -f pod.yaml >/dev/null
@@ -550,6 +554,12 @@ test_agentpod_volume_refresh() {
 	sleep 5
 	assert_eq "$still0" "$(readlink "$TEST_TMP/root/pods/$uid/volumes/kubernetes.io~downward-api/still/..data")" \
 		"the unchanged downwardAPI volume's ..data"
+	# the pod's labels change while it runs (the e2e "Downward API volume
+	# should update labels on modification")
+	sed -i 's/^metadata: {name: fan}$/metadata: {name: fan, labels: {tier: web}}/' pod.yaml
+	"$BERTH_BIN" apply -f pod.yaml >/dev/null
+	wait_for 20 grep -q 'tier="web"' "$TEST_TMP/root/pods/$uid/volumes/kubernetes.io~downward-api/podinfo/labels"
+	assert_eq "$uid" "$(pod_val fan uid)" "the same pod"
 	# the token: a JWS with the bound token's claims
 	local tok claims
 	tok=$(cat "$TEST_TMP"/root/pods/"$uid"/volumes/kubernetes.io~projected/proj/token)
