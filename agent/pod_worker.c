@@ -987,6 +987,56 @@ check_active_deadline (struct worker_pod *wp, int64_t now, int64_t *next)
   begin_kill (wp, wp->r.pod->spec.termination_grace_period_seconds.v, now);
 }
 
+static void
+strmap_copy_into (struct strmap *to, const struct strmap *from)
+{
+  for (size_t i = 0; i < to->len; i++)
+    {
+      free (to->keys[i]);
+      free (to->values[i]);
+    }
+  free (to->keys);
+  free (to->values);
+  memset (to, 0, sizeof (*to));
+  for (size_t i = 0; i < from->len; i++)
+    strmap_set (to, from->keys[i], from->values[i]);
+}
+
+static bool
+strmap_same (const struct strmap *a, const struct strmap *b)
+{
+  if (a->len != b->len)
+    return false;
+  for (size_t i = 0; i < a->len; i++)
+    {
+      const char *v = strmap_get (b, a->keys[i]);
+      if (v == NULL || strcmp (v, a->values[i]) != 0)
+        return false;
+    }
+  return true;
+}
+
+/* What may change in a running API pod under the same uid and matters
+ * here: its labels and annotations (the downward API projects them) and
+ * activeDeadlineSeconds, as the kubelet's pod manager takes the updated
+ * pod. */
+static void
+take_mutable (struct worker_pod *wp, struct store *s)
+{
+  const struct store_entry *e
+      = store_get (s, kind_lookup ("Pod"), wp->ns, wp->name);
+  struct pod *p = wp->obj->data;
+  const struct pod *now;
+  if (e == NULL || strcmp (object_meta (e->obj)->uid, wp->uid) != 0)
+    return;
+  now = e->obj->data;
+  if (!strmap_same (&p->metadata.labels, &now->metadata.labels))
+    strmap_copy_into (&p->metadata.labels, &now->metadata.labels);
+  if (!strmap_same (&p->metadata.annotations, &now->metadata.annotations))
+    strmap_copy_into (&p->metadata.annotations, &now->metadata.annotations);
+  p->spec.active_deadline_seconds = now->spec.active_deadline_seconds;
+}
+
 /* Drive one pod; returns false when it is gone for good (freed). */
 static bool
 drive (struct pod_worker *w, struct store *s, size_t i, int64_t now,
@@ -996,6 +1046,7 @@ drive (struct pod_worker *w, struct store *s, size_t i, int64_t now,
   berth_error_t err = NULL;
   int64_t n = -1;
 
+  take_mutable (wp, s);
   refresh_refs (w, wp);
   if (!wp->torn_down && pod_runner_sync (&wp->r, now, &n, &err) < 0)
     {
@@ -1094,45 +1145,6 @@ due (const struct worker_pod *wp, bool all, int64_t now)
   return all || wp->dirty || (wp->due_ms >= 0 && wp->due_ms <= now);
 }
 
-static void
-strmap_copy_into (struct strmap *to, const struct strmap *from)
-{
-  for (size_t i = 0; i < to->len; i++)
-    {
-      free (to->keys[i]);
-      free (to->values[i]);
-    }
-  free (to->keys);
-  free (to->values);
-  memset (to, 0, sizeof (*to));
-  for (size_t i = 0; i < from->len; i++)
-    strmap_set (to, from->keys[i], from->values[i]);
-}
-
-static bool
-strmap_same (const struct strmap *a, const struct strmap *b)
-{
-  if (a->len != b->len)
-    return false;
-  for (size_t i = 0; i < a->len; i++)
-    {
-      const char *v = strmap_get (b, a->keys[i]);
-      if (v == NULL || strcmp (v, a->values[i]) != 0)
-        return false;
-    }
-  return true;
-}
-
-/* An API pod's labels and annotations may change while it runs. */
-static void
-take_mutable_meta (struct pod *p, const struct object_meta *m)
-{
-  if (!strmap_same (&p->metadata.labels, &m->labels))
-    strmap_copy_into (&p->metadata.labels, &m->labels);
-  if (!strmap_same (&p->metadata.annotations, &m->annotations))
-    strmap_copy_into (&p->metadata.annotations, &m->annotations);
-}
-
 static int
 worker_sync (struct controller *c, struct store *s, int64_t now,
              int64_t *next_ms, berth_error_t *err)
@@ -1167,16 +1179,10 @@ worker_sync (struct controller *c, struct store *s, int64_t now,
     }
   if (now >= w->volumes_ms)
     {
-      /* the volume manager's periodic remount, with the pod's current
-       * labels and annotations (the mutable metadata the downward API
-       * projects) */
+      /* the volume manager's periodic remount */
       for (size_t i = 0; i < w->n; i++)
         {
           struct worker_pod *wp = w->pods[i];
-          const struct store_entry *e
-              = store_get (s, kind_lookup ("Pod"), wp->ns, wp->name);
-          if (e && strcmp (object_meta (e->obj)->uid, wp->uid) == 0)
-            take_mutable_meta (wp->obj->data, object_meta (e->obj));
           refresh_refs (w, wp);
           pod_runner_refresh_volumes (&wp->r);
         }

@@ -362,6 +362,15 @@ test_agentpod_active_deadline() {
 	assert_contains "$y" "message: Pod was active on the node longer than the specified deadline"
 	assert_match "DeadlineExceeded +pod/dl" "$("$BERTH_BIN" get events 2>&1)"
 	wait_for 10 sh -c "! pgrep -f '[s]leep 3666' >/dev/null"
+	# the e2e "Pods should allow activeDeadlineSeconds to be updated": a
+	# running pod given a deadline by an update
+	pod_cmd dl2 Always 1 'exec sleep 3667' >dl2.yaml
+	"$BERTH_BIN" apply -f dl2.yaml >/dev/null
+	wait_pod dl2 phase Running 60
+	sed -i 's/^spec:$/spec:\n  activeDeadlineSeconds: 5/' dl2.yaml
+	"$BERTH_BIN" apply -f dl2.yaml >/dev/null
+	wait_pod dl2 phase Failed 60
+	assert_contains "$(pod_yaml_of dl2)" $'\n  reason: DeadlineExceeded' "the updated pod's reason"
 }
 
 register_test run_readiness
