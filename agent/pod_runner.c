@@ -597,7 +597,18 @@ start_container (struct pod_runner *r, struct runner_container *c)
             berth_error_msg (&err));
       goto out;
     }
-  close (open (termlog, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+  {
+    /* world-writable, as the kubelet makes it: the container's user may
+     * be anyone (its umask would not allow that through open) */
+    int fd = open (termlog, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+    if (fd >= 0)
+      {
+        if (fchmod (fd, 0666) < 0)
+          emit (r, "Warning", "Failed", ctr->name,
+                "chmod the termination message file: %s", strerror (errno));
+        close (fd);
+      }
+  }
 
   spec.id = ctr->name;
   spec.pod = r->ref;

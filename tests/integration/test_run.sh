@@ -441,3 +441,26 @@ test_run_subpath_expr() {
 	assert_contains "$out" "missing value for ALSO_NOT, NOPE"
 	assert_no_file "$TEST_TMP"/logs/default_backticks_*/c/0.log "a log: the container must not start"
 }
+
+# The e2e "Container Runtime ... should report termination message if
+# TerminationMessagePath is set as non-root user and at a non-default
+# path": the kubelet makes the file world-writable.
+register_test run_termination_message_non_root
+test_run_termination_message_non_root() {
+	run_env busybox=busybox
+	cat >pod.yaml <<-'Y'
+	apiVersion: v1
+	kind: Pod
+	metadata: {name: termination-message-container}
+	spec:
+	  restartPolicy: Never
+	  containers:
+	  - name: c
+	    image: busybox
+	    command: ["/bin/sh", "-c", "echo -n DONE > /dev/termination-custom-log"]
+	    terminationMessagePath: /dev/termination-custom-log
+	    securityContext: {runAsUser: 1000}
+	Y
+	brun -f pod.yaml --timeout 60s -o json >report.json 2>run.log || fail "berth run: $(cat run.log)"
+	assert_contains "$(cat report.json)" '"message": "DONE"' "the termination message"
+}
