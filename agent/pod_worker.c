@@ -830,10 +830,12 @@ waiting_to_create (const struct pod_runner *r)
 static void
 remove_pod_at (struct pod_worker *w, size_t i)
 {
-  summary_history_forget_pod (&w->history, w->pods[i]->uid);
-  worker_pod_free (w->pods[i]);
+  struct worker_pod *wp = w->pods[i];
+  summary_history_forget_pod (&w->history, wp->uid);
+  /* out of the list first: stopping its probes reports results */
   memmove (&w->pods[i], &w->pods[i + 1], (w->n - i - 1) * sizeof (*w->pods));
   w->n--;
+  worker_pod_free (wp);
   /* a pod of the same name waiting for this one starts in the next round */
   wake (w);
 }
@@ -1263,8 +1265,12 @@ worker_free (struct controller *c)
       w->cfg.store->status_extra_data = NULL;
     }
   summary_history_free (&w->history);
-  for (size_t i = 0; i < w->n; i++)
-    worker_pod_free (w->pods[i]);
+  /* the services controller may be gone already; and a pod leaves the
+   * list before it is freed, as stopping its probes reports results
+   * (pod_by_uid must not find it, nor meet a freed one) */
+  w->ready_hook = NULL;
+  while (w->n > 0)
+    worker_pod_free (w->pods[--w->n]);
   if (w->prober)
     prober_free (w->prober);
   if (w->hooks)

@@ -32,12 +32,16 @@ start_agent() {
 	wait_for 30 "$BERTH_BIN" get namespaces
 }
 
-# stop_agent [SIGNAL]: stop it (default TERM) and wait until it is gone.
+# stop_agent [SIGNAL]: stop it (default TERM) and wait until it is gone;
+# after TERM it must have exited with status 0.
 stop_agent() {
-	local pid
+	local pid rc=0
 	pid=$(cat "$TEST_TMP/agent.pid")
 	kill "-${1:-TERM}" "$pid"
-	wait "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || rc=$?
+	# 127: not this shell's child (started by another one)
+	[ "${1:-TERM}" != TERM ] || [ "$rc" = 0 ] || [ "$rc" = 127 ] ||
+		fail "the agent exited with status $rc after SIGTERM"
 }
 
 # agent_setup [FLAG...]: an agent of this test's own (state, socket, run

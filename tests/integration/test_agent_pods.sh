@@ -348,6 +348,9 @@ test_agentpod_probes() {
 	assert_match "Unhealthy +pod/liveness-exec +Liveness probe failed: cat: can't open '/tmp/healthy': No such file or directory" "$ev"
 	assert_match "Killing +pod/liveness-exec +Container liveness failed liveness probe, will be restarted" "$ev"
 	assert_match "lastState:"$'\n'" *terminated:"$'\n'" *exitCode: 137" "$(pod_yaml_of liveness-exec)"
+	# the agent stops cleanly with probed pods (stopping the probes reports
+	# results while the worker frees its pods)
+	stop_agent TERM
 }
 
 register_test agentpod_active_deadline
