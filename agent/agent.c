@@ -227,6 +227,13 @@ new_services (struct agent *a, const struct agent_options *opt,
         agent_log ("%s", berth_error_msg (&e));
       berth_error_release (&e);
     }
+  free (a->nft_marker);
+  a->nft_marker = NULL;
+  if (asprintf (&a->nft_marker, "%s/nft-table.berth",
+                opt->run_dir ? opt->run_dir : SANDBOX_DEFAULT_RUN_DIR)
+      < 0)
+    abort ();
+  so.table_marker = a->nft_marker;
   so.change_ns = &a->round_change_ns;
   so.change_live_ns = &a->change_ns;
   so.log = agent_log;
@@ -387,5 +394,7 @@ agent_free (struct agent *a)
   store_free (&a->store);
   loop_close (&a->loop);
   free (a->node_name);
+  free (a->nft_marker);
+  a->nft_marker = NULL;
   a->node_name = NULL;
 }

@@ -74,6 +74,7 @@ struct agent
   struct cgroup_fs *cgroups; /* NULL without resource enforcement */
   struct image_store *images;
   struct sysctl_allowlist sysctls; /* --allowed-unsafe-sysctls */
+  char *nft_marker;                /* see service_controller_options */
   struct pod_worker *worker;       /* owned through controllers[] */
   struct controller *controllers[8];
   size_t n_controllers;

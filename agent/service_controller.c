@@ -2,15 +2,18 @@
 #include "service_controller.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cleanup.h"
 #include "codec.h"
 #include "endpoints.h"
+#include "fsutil.h"
 #include "nft_service.h"
 #include "types.h"
 
@@ -491,6 +494,13 @@ program (struct service_controller *c, const struct routes *rt,
       keep (c, st);
       return 0;
     }
+  if (rt->n == 0 && !c->table_present && !c->swept && c->opt.table_marker
+      && access (c->opt.table_marker, F_OK) < 0)
+    {
+      keep (c, st);
+      c->swept = true; /* no agent left a table behind */
+      return 0;
+    }
   if (!c->nft_open)
     {
       if (nft_service_open (&c->nft, c->table, err) < 0)
@@ -518,6 +528,8 @@ program (struct service_controller *c, const struct routes *rt,
         }
       c->swept = true;
       c->table_present = false;
+      if (c->opt.table_marker)
+        unlink (c->opt.table_marker);
       return 0;
     }
   if (nft_service_sync (&c->nft, &cfg, st, t0 / 1000000, &res, err) < 0)
@@ -531,6 +543,21 @@ program (struct service_controller *c, const struct routes *rt,
           return 0;
         }
       return -1;
+    }
+  if (!c->table_present && c->opt.table_marker)
+    {
+      cleanup_free char *dir = xstrdup (c->opt.table_marker);
+      berth_error_t e = NULL;
+      int fd;
+      *strrchr (dir, '/') = '\0';
+      if (*dir && fs_mkdir_p (dir, 0755, &e) < 0)
+        berth_error_release (&e);
+      fd = open (c->opt.table_marker,
+                 O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+      if (fd < 0)
+        say (c, "create %s: %s", c->opt.table_marker, strerror (errno));
+      else
+        close (fd);
     }
   c->table_present = true;
   c->swept = true;
@@ -657,6 +684,8 @@ sc_free (struct controller *base)
           say (c, "%s", berth_error_msg (&err));
           berth_error_release (&err);
         }
+      else if (c->table_present && c->opt.table_marker)
+        unlink (c->opt.table_marker);
       nft_service_close (&c->nft);
     }
   for (size_t i = 0; i < c->nmem; i++)

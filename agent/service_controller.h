@@ -40,6 +40,11 @@ struct service_controller_options
   const char *cluster_cidr; /* kube-proxy --cluster-cidr; NULL: none */
   const char *table;        /* NULL: "berth" */
   bool routing;             /* false: endpoints only, no nftables */
+  /* A file that exists while the table does (under the run dir, so a
+   * reboot removes both): without it at start there is no table left by
+   * a killed agent to delete, and libnftables is not loaded until a
+   * Service needs routing.  NULL: look for the table at start. */
+  const char *table_marker;
   /* The monotonic time (ns) of the first store change of the current
    * round, or 0; read at each commit.  NULL: no measurement. */
   const int64_t *change_ns;
