@@ -494,11 +494,14 @@ program (struct service_controller *c, const struct routes *rt,
       keep (c, st);
       return 0;
     }
-  if (rt->n == 0 && !c->table_present && !c->swept && c->opt.table_marker
-      && access (c->opt.table_marker, F_OK) < 0)
+  /* nothing to route and no table: no need for libnftables, unless a
+   * killed agent may have left its table (the marker says so) */
+  if (rt->n == 0 && !c->table_present
+      && (c->swept
+          || (c->opt.table_marker && access (c->opt.table_marker, F_OK) < 0)))
     {
       keep (c, st);
-      c->swept = true; /* no agent left a table behind */
+      c->swept = true;
       return 0;
     }
   if (!c->nft_open)
