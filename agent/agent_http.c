@@ -98,6 +98,8 @@ build_summary (struct agent *a)
   bool have_node = summary_node_read (loop_wall_ms (), &node, &err) == 0;
 
   berth_error_release (&err);
+  if (have_node)
+    pod_worker_note_node (a->worker, &node);
   for (size_t i = 0; i < n; i++)
     {
       const struct store_entry *e = store_get (&a->store, kind_lookup ("Pod"),

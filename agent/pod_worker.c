@@ -1147,6 +1147,33 @@ due (const struct worker_pod *wp, bool all, int64_t now)
   return all || wp->dirty || (wp->due_ms >= 0 && wp->due_ms <= now);
 }
 
+/* The 10 s housekeeping runs while there are pods; an agent without any
+ * sleeps until something happens (the Summary samples the node itself). */
+static void
+set_sampling (struct pod_worker *w, bool on)
+{
+  berth_error_t err = NULL;
+  if (on == w->sampling)
+    return;
+  if (loop_timer_set (&w->sample_timer, on ? w->cfg.sample_ms : 0,
+                      on ? w->cfg.sample_ms : 0, &err)
+      < 0)
+    {
+      worker_log ("sample timer: %s", berth_error_msg (&err));
+      berth_error_release (&err);
+      return;
+    }
+  w->sampling = on;
+}
+
+void
+pod_worker_note_node (struct pod_worker *w,
+                      const struct summary_node_stats *node)
+{
+  if (!w->sampling)
+    summary_history_record_node (&w->history, node);
+}
+
 static int
 worker_sync (struct controller *c, struct store *s, int64_t now,
              int64_t *next_ms, berth_error_t *err)
@@ -1200,6 +1227,7 @@ worker_sync (struct controller *c, struct store *s, int64_t now,
   if (more)
     earliest (next_ms, now);
   remove_finished_deleted (w, s);
+  set_sampling (w, w->n > 0);
   return 0;
 }
 
@@ -1319,9 +1347,8 @@ pod_worker_new (const struct pod_worker_config *cfg, struct pod_worker **out,
       worker_free (&w->base);
       return -1;
     }
-  if (loop_timer_add (cfg->loop, &w->sample_timer, w->cfg.sample_ms,
-                      w->cfg.sample_ms, on_sample, w, err)
-      < 0)
+  /* armed by the first round that has pods (set_sampling) */
+  if (loop_timer_add (cfg->loop, &w->sample_timer, 0, 0, on_sample, w, err) < 0)
     {
       worker_free (&w->base);
       return -1;

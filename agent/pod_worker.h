@@ -71,6 +71,7 @@ struct pod_worker
   size_t n, cap;
   struct worker_pod **pods;
   int64_t volumes_ms; /* the next periodic volume remount */
+  bool sampling;      /* sample_timer armed: only while pods run */
   /* The store's ConfigMaps, Secrets and admitted pods, refreshed before
    * the runners are driven (pointers into the store's objects). */
   const struct config_map **cms;
@@ -101,6 +102,12 @@ int pod_worker_new (const struct pod_worker_config *cfg,
  * callback, with the pod's Ready condition as the status the next round
  * writes will have it (so that the Services reroute without waiting for
  * that round and its persistence). */
+/* The Summary read NODE now: when no pod runs (no periodic sample), it
+ * goes in the history, so that the node's CPU rate is known between two
+ * reads. */
+void pod_worker_note_node (struct pod_worker *w,
+                           const struct summary_node_stats *node);
+
 void pod_worker_set_ready_hook (struct pod_worker *w, pod_ready_hook hook,
                                 void *ctx);
 
