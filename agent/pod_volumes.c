@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cleanup.h"
+#include "codec.h"
 #include "pod_runner.h"
 #include "sa_token.h"
 
@@ -19,15 +20,6 @@ struct runner_token
   char *token;
   int64_t iat, exp;
 };
-
-static char *
-xstrdup_or_empty (const char *s)
-{
-  char *d = strdup (s ? s : "");
-  if (d == NULL)
-    abort ();
-  return d;
-}
 
 static struct runner_token *
 token_find (struct pod_runner *r, const char *aud, int64_t expiration)
@@ -62,7 +54,7 @@ pod_runner_sa_token (void *ctx, const struct pod *pod,
 
   if (t && !sa_token_needs_refresh (t->iat, t->exp, now))
     {
-      *token = xstrdup_or_empty (t->token);
+      *token = xstrdup (t->token);
       return 0;
     }
   if (asprintf (&key_dir, "%s/serviceaccount", r->cfg->root) < 0)
@@ -77,14 +69,14 @@ pod_runner_sa_token (void *ctx, const struct pod *pod,
         abort ();
       t = &r->tokens[r->n_tokens++];
       memset (t, 0, sizeof (*t));
-      t->audience = xstrdup_or_empty (aud);
+      t->audience = xstrdup (aud);
       t->expiration = expiration;
     }
   free (t->token);
-  t->token = xstrdup_or_empty (fresh);
+  t->token = xstrdup (fresh);
   t->iat = now;
   t->exp = now + expiration;
-  *token = xstrdup_or_empty (fresh);
+  *token = xstrdup (fresh);
   return 0;
 }
 
