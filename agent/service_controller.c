@@ -469,6 +469,14 @@ keep (struct service_controller *c, struct nft_service_state *st)
   c->shown = st;
 }
 
+/* How a commit went, for the log: "full", "batched" (a partial one as a
+ * libnftnl batch) or "partial" (through libnftables). */
+static const char *
+tx_kind (const struct nft_service_result *res)
+{
+  return res->full ? "full" : res->batched ? "batched" : "partial";
+}
+
 static int
 program (struct service_controller *c, const struct routes *rt,
          berth_error_t *err)
@@ -575,7 +583,7 @@ program (struct service_controller *c, const struct routes *rt,
              "table ip %s: %zu service ports, %zu endpoints, committed "
              "%.2f ms after the store change (%s transaction %.2f ms)",
              c->table, rt->n, neps, c->stats.last_ms,
-             res.full ? "full" : "partial", c->stats.last_tx_ms);
+             tx_kind (&res), c->stats.last_tx_ms);
     }
   return 0;
 }
@@ -648,7 +656,7 @@ reroute_pod (struct service_controller *c, struct store *s,
                "readiness change (%s transaction %.2f ms)",
                c->table, object_namespace (pod->obj) ?: "default",
                object_name (pod->obj), ready ? "ready" : "not ready",
-               c->stats.last_ms, res.full ? "full" : "partial",
+               c->stats.last_ms, tx_kind (&res),
                c->stats.last_tx_ms);
         }
     }

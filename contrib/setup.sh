@@ -6,7 +6,7 @@ set -euo pipefail
 build_pkgs=(
   build-essential autoconf automake libtool pkg-config
   libcurl4-openssl-dev libyajl-dev libyaml-dev libseccomp-dev libcap-dev
-  libmicrohttpd-dev check libarchive-dev libssl-dev libnftables-dev libnghttp2-dev
+  libmicrohttpd-dev check libarchive-dev libssl-dev libnftables-dev libnftnl-dev libnghttp2-dev
   clang libclang-rt-dev clang-format
   tzdata time
   libmnl-dev  # bench/nft-commit-listener.c (readiness-propagation.sh)

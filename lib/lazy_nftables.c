@@ -16,6 +16,8 @@
   F (int, nft_ctx_buffer_error, (struct nft_ctx * ctx), (ctx), -1)             \
   F (const char *, nft_ctx_get_error_buffer, (struct nft_ctx * ctx), (ctx),    \
      NULL)                                                                     \
+  F (const char *, nft_ctx_get_output_buffer, (struct nft_ctx * ctx), (ctx),   \
+     NULL)                                                                     \
   F (int, nft_run_cmd_from_buffer, (struct nft_ctx * ctx, const char *buf),    \
      (ctx, buf), -1)
 

@@ -611,21 +611,62 @@ sorted_refs (const void *arr, size_t n, size_t size,
   return v;
 }
 
-/* The chain changes, into the three streams of the transaction: chains
- * to add (ADD: "add chain", RULES: their rules and the refilled ones),
- * chains to remove (DEL: flushed, then deleted, after the elements). */
-static bool
-diff_chains (const char *t, const struct nft_service_state *a,
-             const struct nft_service_state *b, FILE *add, FILE *rules,
-             FILE *flush_gone, FILE *del)
+/* The ops of a transaction, in six phases: new chains; rules (of the new
+ * chains and of the refilled ones); element deletions; element additions
+ * (a changed verdict is a deletion and an addition); flushes of removed
+ * chains; their deletions.  New chains exist before a rule or an element
+ * refers to them; removed ones are unreferenced before they go. */
+enum
+{
+  PH_ADD_CHAINS,
+  PH_RULES,
+  PH_DEL_ELEMS,
+  PH_ADD_ELEMS,
+  PH_FLUSH_GONE,
+  PH_DEL_CHAINS,
+  PH_COUNT
+};
+
+struct op_list
+{
+  struct nft_op *v;
+  size_t n;
+};
+
+static void
+op_push (struct op_list *l, struct nft_op op)
+{
+  l->v = reallocarray (l->v, l->n + 1, sizeof (*l->v));
+  if (l->v == NULL)
+    abort ();
+  l->v[l->n++] = op;
+}
+
+/* A chain's rules, one op a line. */
+static void
+push_rules (struct op_list *l, const struct nft_chain *c)
+{
+  for (const char *r = c->rules; *r;)
+    {
+      const char *nl = strchr (r, '\n');
+      size_t len = nl ? (size_t)(nl - r) : strlen (r);
+      op_push (l, (struct nft_op){ .kind = NFT_OP_ADD_RULE,
+                                   .chain = c->name,
+                                   .rule = r,
+                                   .rule_len = len });
+      r += len + (nl ? 1 : 0);
+    }
+}
+
+static void
+diff_chains (const struct nft_service_state *a,
+             const struct nft_service_state *b, struct op_list *ph)
 {
   const struct nft_chain **x = (const struct nft_chain **)sorted_refs (
       a->chains, a->nchains, sizeof (*a->chains), cmp_chain_name);
   const struct nft_chain **y = (const struct nft_chain **)sorted_refs (
       b->chains, b->nchains, sizeof (*b->chains), cmp_chain_name);
   size_t i = 0, j = 0;
-  bool any = false;
-  char prefix[512];
 
   while (i < a->nchains || j < b->nchains)
     {
@@ -634,42 +675,43 @@ diff_chains (const char *t, const struct nft_service_state *a,
                                 : strcmp (x[i]->name, y[j]->name);
       if (c < 0)
         {
-          fprintf (flush_gone, "flush chain ip %s %s\n", t, x[i]->name);
-          fprintf (del, "delete chain ip %s %s\n", t, x[i++]->name);
-          any = true;
+          op_push (&ph[PH_FLUSH_GONE],
+                   (struct nft_op){ .kind = NFT_OP_FLUSH_CHAIN,
+                                    .chain = x[i]->name });
+          op_push (&ph[PH_DEL_CHAINS],
+                   (struct nft_op){ .kind = NFT_OP_DELETE_CHAIN,
+                                    .chain = x[i++]->name });
           continue;
         }
       if (c > 0)
-        fprintf (add, "add chain ip %s %s\n", t, y[j]->name);
+        op_push (&ph[PH_ADD_CHAINS], (struct nft_op){ .kind = NFT_OP_ADD_CHAIN,
+                                                      .chain = y[j]->name });
       else if (strcmp (x[i]->rules, y[j]->rules) != 0)
-        fprintf (rules, "flush chain ip %s %s\n", t, y[j]->name);
+        op_push (&ph[PH_RULES], (struct nft_op){ .kind = NFT_OP_FLUSH_CHAIN,
+                                                 .chain = y[j]->name });
       else
         {
           i++, j++;
           continue;
         }
-      snprintf (prefix, sizeof (prefix), "add rule ip %s %s ", t, y[j]->name);
-      put_rules (rules, prefix, y[j]->rules);
-      any = true;
+      push_rules (&ph[PH_RULES], y[j]);
       i += c == 0;
       j++;
     }
   free (x);
   free (y);
-  return any;
 }
 
-/* The element changes of map M: deletions (a changed verdict is a
- * deletion and an addition) and additions. */
-static bool
+/* The element changes of map M. */
+static void
 diff_elems (int m, const struct nft_service_state *a,
-            const struct nft_service_state *b, FILE *del, FILE *add)
+            const struct nft_service_state *b, struct op_list *ph)
 {
   const struct nft_elem **x = (const struct nft_elem **)sorted_refs (
       a->elems[m], a->nelems[m], sizeof (**a->elems), cmp_elem_key);
   const struct nft_elem **y = (const struct nft_elem **)sorted_refs (
       b->elems[m], b->nelems[m], sizeof (**b->elems), cmp_elem_key);
-  size_t i = 0, j = 0, ndel = 0, nadd = 0;
+  size_t i = 0, j = 0;
 
   while (i < a->nelems[m] || j < b->nelems[m])
     {
@@ -679,91 +721,96 @@ diff_elems (int m, const struct nft_service_state *a,
       bool changed
           = c == 0 && strcmp (x[i]->verdict ?: "", y[j]->verdict ?: "") != 0;
       if (c < 0 || changed)
-        fprintf (del, "%s%s", ndel++ ? ", " : "", x[i]->key);
+        op_push (&ph[PH_DEL_ELEMS], (struct nft_op){ .kind = NFT_OP_DELETE_ELEM,
+                                                     .set = map_names[m],
+                                                     .key = x[i]->key });
       if (c > 0 || changed)
-        {
-          fprintf (add, "%s", nadd++ ? ", " : "");
-          put_elems (add, y[j], 1);
-        }
+        op_push (&ph[PH_ADD_ELEMS],
+                 (struct nft_op){ .kind = NFT_OP_ADD_ELEM,
+                                  .set = map_names[m],
+                                  .key = y[j]->key,
+                                  .verdict = y[j]->verdict });
       i += c <= 0;
       j += c >= 0;
     }
   free (x);
   free (y);
-  return ndel + nadd > 0;
 }
 
-struct stream
+struct nft_op *
+nft_service_state_ops (const struct nft_service_state *a,
+                       const struct nft_service_state *b, size_t *n)
 {
-  FILE *f;
-  char *buf;
-  size_t len;
-};
+  struct op_list ph[PH_COUNT] = { { 0 } }, all = { 0 };
 
-static void
-stream_open (struct stream *s)
-{
-  s->buf = NULL;
-  s->len = 0;
-  s->f = open_memstream (&s->buf, &s->len);
-  if (s->f == NULL)
-    abort ();
+  diff_chains (a, b, ph);
+  for (int m = 0; m < E_COUNT; m++)
+    diff_elems (m, a, b, ph);
+  for (int p = 0; p < PH_COUNT; p++)
+    {
+      for (size_t i = 0; i < ph[p].n; i++)
+        op_push (&all, ph[p].v[i]);
+      free (ph[p].v);
+    }
+  *n = all.n;
+  return all.v;
 }
 
-/* Append the map's element changes to DEL and ADD as whole commands. */
 static bool
-diff_map (const char *t, int m, const struct nft_service_state *a,
-          const struct nft_service_state *b, FILE *del, FILE *add)
+same_elem_cmd (const struct nft_op *x, const struct nft_op *y)
 {
-  struct stream d, n;
-  bool any;
-  stream_open (&d);
-  stream_open (&n);
-  any = diff_elems (m, a, b, d.f, n.f);
-  fclose (d.f);
-  fclose (n.f);
-  if (d.len)
-    fprintf (del, "delete element ip %s %s { %s }\n", t, map_names[m], d.buf);
-  if (n.len)
-    fprintf (add, "add element ip %s %s { %s }\n", t, map_names[m], n.buf);
-  free (d.buf);
-  free (n.buf);
-  return any;
+  return x->kind == y->kind && strcmp (x->set, y->set) == 0;
+}
+
+char *
+nft_service_ops_text (const char *table, const struct nft_op *ops, size_t n)
+{
+  static const char *const verbs[]
+      = { [NFT_OP_ADD_CHAIN] = "add chain",
+          [NFT_OP_FLUSH_CHAIN] = "flush chain",
+          [NFT_OP_DELETE_CHAIN] = "delete chain",
+          [NFT_OP_ADD_RULE] = "add rule",
+          [NFT_OP_ADD_ELEM] = "add element",
+          [NFT_OP_DELETE_ELEM] = "delete element" };
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream (&text, &len);
+
+  if (f == NULL)
+    abort ();
+  for (size_t i = 0; i < n; i++)
+    {
+      const struct nft_op *o = &ops[i];
+      if (o->kind != NFT_OP_ADD_ELEM && o->kind != NFT_OP_DELETE_ELEM)
+        {
+          fprintf (f, "%s ip %s %s", verbs[o->kind], table, o->chain);
+          if (o->kind == NFT_OP_ADD_RULE)
+            fprintf (f, " %.*s", (int)o->rule_len, o->rule);
+          fputc ('\n', f);
+          continue;
+        }
+      /* consecutive elements of one set: one command */
+      fprintf (f, "%s ip %s %s { ", verbs[o->kind], table, o->set);
+      size_t j = i;
+      for (; j < n && same_elem_cmd (&ops[j], o); j++)
+        fprintf (f, "%s%s%s%s", j > i ? ", " : "", ops[j].key,
+                 ops[j].verdict && o->kind == NFT_OP_ADD_ELEM ? " : " : "",
+                 ops[j].verdict && o->kind == NFT_OP_ADD_ELEM ? ops[j].verdict
+                                                              : "");
+      fputs (" }\n", f);
+      i = j - 1;
+    }
+  fclose (f);
+  return text;
 }
 
 char *
 nft_service_state_diff (const char *table, const struct nft_service_state *a,
                         const struct nft_service_state *b)
 {
-  /* new chains, rules (new and refilled chains), element deletions,
-   * element additions, flushes of removed chains, their deletions */
-  struct stream s[6];
-  char *text = NULL;
-  size_t len = 0;
-  bool any;
-  FILE *f;
-
-  for (int i = 0; i < 6; i++)
-    stream_open (&s[i]);
-  any = diff_chains (table, a, b, s[0].f, s[1].f, s[4].f, s[5].f);
-  for (int m = 0; m < E_COUNT; m++)
-    any |= diff_map (table, m, a, b, s[2].f, s[3].f);
-  f = open_memstream (&text, &len);
-  if (f == NULL)
-    abort ();
-  for (int i = 0; i < 6; i++)
-    {
-      fclose (s[i].f);
-      fwrite (s[i].buf, 1, s[i].len, f);
-      free (s[i].buf);
-    }
-  fclose (f);
-  if (!any)
-    {
-      free (text);
-      return NULL;
-    }
-  return text;
+  size_t n;
+  cleanup_free struct nft_op *ops = nft_service_state_ops (a, b, &n);
+  return n ? nft_service_ops_text (table, ops, n) : NULL;
 }
 
 /* ---- libnftables ---- */
@@ -800,6 +847,45 @@ run (struct nft_service *n, const char *text, berth_error_t *err)
   return 0;
 }
 
+/* The partial transaction from the committed state to ST: a libnftnl
+ * batch, else the same commands as text through libnftables. */
+static int
+sync_partial (struct nft_service *n, const struct nft_service_config *c,
+              const struct nft_service_state *st,
+              struct nft_service_result *res, berth_error_t *err)
+{
+  size_t nops;
+  cleanup_free struct nft_op *ops
+      = nft_service_state_ops (n->applied, st, &nops);
+  cleanup_free char *text = NULL;
+
+  if (nops == 0)
+    return 0;
+  if (n->batch == NULL && !n->no_batch
+      && nft_batch_open (&n->batch, n->table, err) < 0)
+    {
+      berth_error_release (err);
+      n->no_batch = true;
+    }
+  if (n->batch)
+    {
+      if (nft_batch_commit (n->batch, ops, nops, err) == 0)
+        {
+          res->changed = res->batched = true;
+          return 0;
+        }
+      /* an encoding this module cannot do stays so: text from now on */
+      if (*err && (*err)->status == ENOTSUP)
+        n->no_batch = true;
+      berth_error_release (err);
+    }
+  text = nft_service_ops_text (c->table, ops, nops);
+  if (run (n, text, err) < 0)
+    return berth_error_wrap (err, "update table ip %s", n->table);
+  res->changed = true;
+  return 0;
+}
+
 /* The whole table: at first, after a failure, and every
  * NFT_SERVICE_FULL_SYNC_MS; otherwise what changed. */
 int
@@ -809,31 +895,27 @@ nft_service_sync (struct nft_service *n, const struct nft_service_config *c,
 {
   bool full = n->applied == NULL || n->need_full
               || now_ms - n->full_ms >= NFT_SERVICE_FULL_SYNC_MS;
-  cleanup_free char *text
-      = full ? nft_service_state_full (c, st)
-             : nft_service_state_diff (c->table, n->applied, st);
+  cleanup_free char *text = full ? nft_service_state_full (c, st) : NULL;
+  int ret;
 
   memset (res, 0, sizeof (*res));
-  if (text == NULL)
-    {
-      nft_service_state_free (st);
-      return 0;
-    }
   /* until this commits, the kernel's table is not known */
   n->need_full = true;
-  if (run (n, text, err) < 0)
+  ret = full ? run (n, text, err) : sync_partial (n, c, st, res, err);
+  if (ret < 0)
     {
       nft_service_state_free (st);
-      return berth_error_wrap (err, "%s table ip %s",
-                               full ? "replace" : "update", n->table);
+      return full ? berth_error_wrap (err, "replace table ip %s", n->table)
+                  : ret;
     }
   nft_service_state_free (n->applied);
   n->applied = st;
   n->need_full = false;
   if (full)
-    n->full_ms = now_ms;
-  res->changed = true;
-  res->full = full;
+    {
+      n->full_ms = now_ms;
+      res->changed = res->full = true;
+    }
   return 0;
 }
 
@@ -859,6 +941,7 @@ nft_service_close (struct nft_service *n)
 {
   if (n->ctx)
     nft_ctx_free (n->ctx);
+  nft_batch_close (n->batch);
   free (n->table);
   nft_service_state_free (n->applied);
   memset (n, 0, sizeof (*n));

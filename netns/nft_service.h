@@ -43,6 +43,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "nft_batch.h"
 
 #define NFT_SERVICE_TABLE "berth"
 /* kube-proxy's --masquerade-bit default (14) */
@@ -108,6 +109,16 @@ char *nft_service_state_diff (const char *table,
                               const struct nft_service_state *a,
                               const struct nft_service_state *b);
 
+/* The commands from A to B (nft_service_state_diff's, one an op, in its
+ * order; malloc'ed, pointing into A and B), *N = 0 when nothing changed. */
+struct nft_op *nft_service_state_ops (const struct nft_service_state *a,
+                                      const struct nft_service_state *b,
+                                      size_t *n);
+/* OPS as nft(8) text (malloc'ed): consecutive element ops of one set are
+ * one command. */
+char *nft_service_ops_text (const char *table, const struct nft_op *ops,
+                            size_t n);
+
 /* nft_service_state_full of the ports' state. */
 char *nft_service_ruleset (const struct nft_service_config *c,
                            const struct nft_service_port *ports, size_t n);
@@ -127,18 +138,25 @@ struct nft_service
   struct nft_service_state *applied; /* the last committed state */
   int64_t full_ms;                   /* when the last full one was */
   bool need_full;
+  /* Partial updates go as a libnftnl batch (netns/nft_batch.h) unless
+   * that failed to open or to encode; libnftables loads the text then. */
+  struct nft_batch *batch;
+  bool no_batch;
 };
 
 struct nft_service_result
 {
   bool changed; /* a transaction was committed */
   bool full;    /* ... and it replaced the whole table */
+  bool batched; /* ... sent as a libnftnl batch, not through libnftables */
 };
 
 int nft_service_open (struct nft_service *n, const char *table,
                       berth_error_t *err);
 /* Make the table ST (taken, also on failure): nothing when it is what was
- * committed last, else a partial transaction, or a full one (see above).
+ * committed last, else a partial transaction (a libnftnl batch; the same
+ * commands through libnftables when the batch cannot encode them or the
+ * kernel refuses it), or a full one (see above, libnftables).
  * NOW_MS: a monotonic clock. */
 int nft_service_sync (struct nft_service *n, const struct nft_service_config *c,
                       struct nft_service_state *st, int64_t now_ms,

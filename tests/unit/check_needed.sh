@@ -11,9 +11,9 @@ berth=./berth
 needed=$("$objdump" -p "$berth" | awk '$1 == "NEEDED" {print $2}') || exit 99
 [ -n "$needed" ] || { echo "check_needed: no NEEDED entry in $berth (not a dynamic ELF?)" >&2; exit 99; }
 echo "berth NEEDED:" $needed
-bad=$(printf '%s\n' "$needed" | grep -E '^lib(curl|archive|microhttpd|nftables|crypto|ssl|gnutls)\.so') || true
+bad=$(printf '%s\n' "$needed" | grep -E '^lib(curl|archive|microhttpd|nftables|nftnl|crypto|ssl|gnutls)\.so') || true
 if [ -n "$bad" ]; then
 	echo "FAIL: berth links" $bad "- these are loaded on first use (lib/lazylib.h); take their _LIBS off the link line" >&2
 	exit 1
 fi
-echo "PASS: berth links none of libcurl, libarchive, libmicrohttpd, libnftables, libcrypto"
+echo "PASS: berth links none of libcurl, libarchive, libmicrohttpd, libnftables, libnftnl, libcrypto"

@@ -4,6 +4,7 @@
  * Services without endpoints, the one-transaction replacement and the
  * partial updates. */
 #include <check.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -423,6 +424,73 @@ START_TEST (test_state_update)
 }
 END_TEST
 
+/* The batch encoder takes the ops nft_service makes, and refuses anything
+ * else before it sends a byte (ENOTSUP: the caller uses libnftables). */
+START_TEST (test_state_ops_and_batch_refusal)
+{
+  struct nft_endpoint eps[]
+      = { { "10.88.0.11", 8080 }, { "10.88.0.12", 8080 } };
+  struct nft_service_port p = web_port (eps, 2), none = p;
+  struct nft_service_state *a, *c;
+  struct nft_op *ops, bad;
+  struct nft_batch *b = NULL;
+  berth_error_t err = NULL;
+  size_t n, rules = 0, elems = 0;
+
+  none.neps = 0;
+  a = nft_service_state_new (&cfg, &p, 1);
+  c = nft_service_state_new (&cfg, &none, 1);
+  /* to no endpoints: the service-ips and nodeport elements move to the
+   * no-endpoint maps; the chains are flushed, then deleted */
+  ops = nft_service_state_ops (a, c, &n);
+  ck_assert_uint_gt (n, 0);
+  for (size_t i = 0; i < n; i++)
+    {
+      rules += ops[i].kind == NFT_OP_ADD_RULE;
+      elems += ops[i].kind == NFT_OP_ADD_ELEM
+               || ops[i].kind == NFT_OP_DELETE_ELEM;
+      if (i > 0 && ops[i].kind == NFT_OP_DELETE_CHAIN)
+        ck_assert (ops[i - 1].kind == NFT_OP_DELETE_CHAIN
+                   || ops[i - 1].kind == NFT_OP_FLUSH_CHAIN);
+    }
+  ck_assert_uint_eq (rules, 0);
+  ck_assert_uint_eq (elems, 4);
+  ck_assert_int_eq (ops[n - 1].kind, NFT_OP_DELETE_CHAIN);
+  {
+    /* the text groups the elements of one map into one command */
+    cleanup_free char *t = nft_service_ops_text ("berth", ops, n);
+    cleanup_free char *d = nft_service_state_diff ("berth", a, c);
+    ck_assert_str_eq (t, d);
+    ck_assert_ptr_nonnull (
+        strstr (t, "add element ip berth no-endpoint-services { 10.96.0.10 . "
+                   "tcp . 80 : goto reject-chain }\n"));
+  }
+  free (ops);
+
+  ck_assert_int_eq (nft_batch_open (&b, "berth", &err), 0);
+  bad = (struct nft_op){ .kind = NFT_OP_ADD_RULE,
+                         .chain = "x",
+                         .rule = "ct state new counter accept",
+                         .rule_len = 27 };
+  ck_assert_int_lt (nft_batch_commit (b, &bad, 1, &err), 0);
+  ck_assert_int_eq (err->status, ENOTSUP);
+  ck_assert_str_eq (berth_error_msg (&err),
+                    "nftables batch: cannot encode add rule x ct state new "
+                    "counter accept");
+  berth_error_release (&err);
+  bad = (struct nft_op){ .kind = NFT_OP_ADD_ELEM,
+                         .set = "service-ips",
+                         .key = "10.96.0.300 . tcp . 80",
+                         .verdict = "goto x" };
+  ck_assert_int_lt (nft_batch_commit (b, &bad, 1, &err), 0);
+  ck_assert_int_eq (err->status, ENOTSUP);
+  berth_error_release (&err);
+  nft_batch_close (b);
+  nft_service_state_free (a);
+  nft_service_state_free (c);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -437,6 +505,7 @@ main (void)
   tcase_add_test (tc, test_ruleset_without_cluster_cidr);
   tcase_add_test (tc, test_state_diff);
   tcase_add_test (tc, test_state_update);
+  tcase_add_test (tc, test_state_ops_and_batch_refusal);
   suite_add_tcase (s, tc);
   sr = srunner_create (s);
   srunner_run_all (sr, CK_ENV);
