@@ -225,19 +225,35 @@ parse_verdict (const char *s, int *verdict, char *chain, size_t size)
 }
 
 /* ip saddr != CIDR: nft loads only the prefix's bytes when the prefix is
- * a whole number of bytes. */
+ * a whole number of bytes, else the address masked by a bitwise. */
 static bool
 e_saddr_not_in (struct nftnl_rule *r, const char *cidr)
 {
   char ip[32];
   unsigned plen;
   int n = 0;
-  uint32_t net;
+  uint32_t net, mask, zero = 0;
+  struct nftnl_expr *e;
   if (sscanf (cidr, "%31[0-9.]/%u%n", ip, &plen, &n) != 2 || cidr[n] != '\0'
-      || !parse_ip (ip, &net) || plen == 0 || plen > 32 || plen % 8 != 0)
+      || !parse_ip (ip, &net) || plen == 0 || plen > 32)
     return false;
-  e_payload (r, NFT_PAYLOAD_NETWORK_HEADER, 12, plen / 8);
-  e_cmp (r, NFT_CMP_NEQ, &net, plen / 8);
+  if (plen % 8 == 0)
+    {
+      e_payload (r, NFT_PAYLOAD_NETWORK_HEADER, 12, plen / 8);
+      e_cmp (r, NFT_CMP_NEQ, &net, plen / 8);
+      return true;
+    }
+  mask = htonl (~0u << (32 - plen));
+  net &= mask;
+  e_payload (r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4);
+  e = expr ("bitwise");
+  nftnl_expr_set_u32 (e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+  nftnl_expr_set_u32 (e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+  nftnl_expr_set_u32 (e, NFTNL_EXPR_BITWISE_LEN, 4);
+  nftnl_expr_set (e, NFTNL_EXPR_BITWISE_MASK, &mask, 4);
+  nftnl_expr_set (e, NFTNL_EXPR_BITWISE_XOR, &zero, 4);
+  nftnl_rule_add_expr (r, e);
+  e_cmp (r, NFT_CMP_NEQ, &net, 4);
   return true;
 }
 
