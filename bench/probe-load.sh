@@ -7,7 +7,8 @@
 #   tests/vm/run --keep BUILD --timeout 1800 -- bench/probe-load.sh BUILD
 #
 # Each pod runs busybox httpd (no CNI: the probes go to the pod's own
-# loopback); PROBE=http (httpGet /), tcp (tcpSocket) or exec (cat a file)
+# loopback) with an 8 MiB limit (100 of them fit the 1 GiB guest's
+# allocatable memory; 16 MiB admitted only 53); PROBE=http (httpGet /), tcp (tcpSocket) or exec (cat a file)
 # is the kind of both probes.  Once every pod is Ready the bench reads the
 # agent's /metrics/probes twice, SECONDS_ apart: for every container and
 # probe type, prober_probe_total (all results) must have grown by at least
@@ -17,7 +18,9 @@
 # restartCount must stay 0.  Prints, per worker, the probes expected and
 # run, its failures and missed periods (with more than 40 workers, only
 # those that fall short), a summary and the agent's CPU per probe in the
-# window; exits 1 when a check fails.
+# window, and where the guest's CPU went (/proc/stat's modes; the pods'
+# cgroups, their servers' forked children included); exits 1 when a check
+# fails.
 #
 # Environment: PODS=N (100), SECONDS_=S (180), PROBE=http|tcp|exec,
 # READY_WAIT=S (900: how long the pods may take to be Ready); PERF_OUT=DIR
@@ -33,6 +36,12 @@ kind=${PROBE:-http}
 # shellcheck source=bench/lib-agent.sh
 . "$src/bench/lib-agent.sh"
 bench_agent_start "$berth" --no-cni
+bench_cleanup_hook() {
+	kill -0 "$agent" 2>/dev/null && return
+	wait "$agent" 2>/dev/null
+	echo "bench: the agent exited (status $?); its log's end:"
+	tail -30 "$tmp/agent.log"
+}
 
 case $kind in
 http) action='httpGet: {path: /, port: 8080}' ;;
@@ -51,7 +60,7 @@ for i in $(seq "$n"); do
 		  - name: web
 		    image: busybox
 		    command: [sh, -c, 'mkdir -p /www && echo ok >/www/index.html && exec httpd -f -p 8080 -h /www']
-		    resources: {limits: {memory: 16Mi}}
+		    resources: {limits: {memory: 8Mi}}
 		    readinessProbe:
 		      $action
 		      periodSeconds: 1
@@ -74,14 +83,34 @@ while r=$(ready); [ "$r" -lt "$n" ]; do
 	sleep 2
 done
 echo "$(ready) of $n pods ready $(($(date +%s) - t0)) s after apply"
-[ "$(ready)" -ge "$n" ] || { tail -20 "$tmp/agent.log"; exit 1; }
+if [ "$(ready)" -lt "$n" ]; then
+	echo "agent: $(awk '/^State|^Threads/ {printf "%s ", $0}' "/proc/$agent/status")," \
+		"$(ls "/proc/$agent/fd" | wc -l) fds (limit $(awk '/open files/ {print $4}' "/proc/$agent/limits"))," \
+		"wchan $(cat "/proc/$agent/wchan")"
+	cat "/proc/$agent/stack" 2>/dev/null | head -8
+	timeout 10 "$berth" get pods | awk 'NR == 1 || $2 != "1/1"' | head -5
+	p=$(timeout 10 "$berth" get pods | awk 'NR > 1 && $2 != "1/1" {print $1}' | head -1) || true
+	[ -z "$p" ] || timeout 10 "$berth" describe pod "$p" | tail -25 || true
+	free -m
+	tail -20 "$tmp/agent.log"
+	exit 1
+fi
 
 metrics() { curl -s --unix-socket "$tmp/s" http://agent/metrics/probes | grep -E '^(prober_probe_total|berth_prober_missed_periods_total)\{'; }
 ticks() { awk '{print $14 + $15}' "/proc/$agent/stat"; }
+# Where the rest of the guest's CPU goes: /proc/stat's cpu line (ticks by
+# mode) and the cgroups' usage (the pods' with their forked children).
+guest_cpu() {
+	head -1 /proc/stat
+	for f in /sys/fs/cgroup/*/cpu.stat /sys/fs/cgroup/*/*/cpu.stat; do
+		[ -f "$f" ] && echo "cg ${f#/sys/fs/cgroup/} $(awk '$1 == "usage_usec" {print $2}' "$f")"
+	done
+}
 hz=$(getconf CLK_TCK)
 sleep 5
 m0=$(metrics)
 c0=$(ticks)
+g0=$(guest_cpu)
 w0=$(date +%s.%N)
 if [ -n "${PERF_OUT:-}" ]; then
 	perf record -F 499 -g -p "$agent" -o "$PERF_OUT/agent.data" -- sleep "$secs" 2>"$PERF_OUT/perf.err" &
@@ -90,6 +119,7 @@ fi
 sleep "$secs"
 m1=$(metrics)
 c1=$(ticks)
+g1=$(guest_cpu)
 w1=$(date +%s.%N)
 if [ -n "${PERF_OUT:-}" ]; then
 	wait "$perf" || true
@@ -146,6 +176,26 @@ print("%d probe workers over %.1f s: %d probes (%.1f/s), per worker min %d, medi
 cpu = ticks / hz
 print("agent CPU in the window: %.2f s (%.1f%% of a core), %.2f ms per probe, %.0f ms per 1000 probes"
       % (cpu, 100 * cpu / window, 1000 * cpu / max(total, 1), 1e6 * cpu / max(total, 1)))
+def gparse(text):
+    cpu, cg = [], {}
+    for l in text.splitlines():
+        f = l.split()
+        if f[0] == "cpu":
+            cpu = [int(x) for x in f[1:]]
+        elif f[0] == "cg" and len(f) == 3:
+            cg[f[1]] = int(f[2])
+    return cpu, cg
+(s0, cg0), (s1, cg1) = gparse("""$g0"""), gparse("""$g1""")
+modes = ["user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal"]
+d = [b - a for a, b in zip(s0, s1)][:len(modes)]
+print("guest CPU in the window (/proc/stat ticks, approximate under TCG; %d CPUs): " % (round(sum(d) / hz / window) if d else 0)
+      + ", ".join("%s %.1f s" % (m, v / hz) for m, v in zip(modes, d) if v))
+top = sorted(((cg1[k] - cg0.get(k, 0), k) for k in cg1 if k.count("/") == 1), reverse=True)
+print("top-level cgroups: " + ", ".join("%s %.1f s" % (k.rsplit("/", 1)[0], v / 1e6) for v, k in top[:6] if v > 0))
+sub = sorted(((cg1[k] - cg0.get(k, 0), k) for k in cg1 if k.count("/") == 2), reverse=True)
+if sub:
+    print("second-level cgroups: %d, %.1f s in all, the top: " % (len(sub), sum(v for v, k in sub) / 1e6)
+          + ", ".join("%s %.2f s" % (k.rsplit("/", 1)[0], v / 1e6) for v, k in sub[:4]))
 ok = len(rows) == 2 * n and not bad and failed == 0 and missed == 0 and restarts == 0
 print("result: %s" % ("PASS" if ok else "FAIL"))
 sys.exit(0 if ok else 1)
