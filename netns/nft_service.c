@@ -123,9 +123,9 @@ struct nft_elem
 struct nft_service_state
 {
   struct nft_chain *chains; /* in the order they are written */
-  size_t nchains;
+  size_t nchains, chains_cap;
   struct nft_elem *elems[E_COUNT];
-  size_t nelems[E_COUNT];
+  size_t nelems[E_COUNT], elems_cap[E_COUNT];
   const char *owner; /* while building: the owner of what is added */
 };
 
@@ -149,6 +149,30 @@ xvasprintf_ (const char *fmt, va_list ap)
   return s;
 }
 
+/* ARR with room for one more item (N used, *CAP allocated). */
+static void *
+grow (void *arr, size_t n, size_t *cap, size_t size)
+{
+  if (n < *cap)
+    return arr;
+  *cap = *cap ? *cap * 2 : 16;
+  arr = reallocarray (arr, *cap, size);
+  if (arr == NULL)
+    abort ();
+  return arr;
+}
+
+/* Takes NAME and RULES. */
+static void
+put_chain (struct nft_service_state *st, char *name, char *rules)
+{
+  st->chains
+      = grow (st->chains, st->nchains, &st->chains_cap, sizeof (*st->chains));
+  st->chains[st->nchains].rules = rules;
+  st->chains[st->nchains].owner = xstrdup_ (st->owner);
+  st->chains[st->nchains++].name = name;
+}
+
 static void add_chain (struct nft_service_state *st, char *name,
                        const char *fmt, ...)
     __attribute__ ((format (printf, 3, 4)));
@@ -157,14 +181,24 @@ static void
 add_chain (struct nft_service_state *st, char *name, const char *fmt, ...)
 {
   va_list ap;
-  st->chains = reallocarray (st->chains, st->nchains + 1, sizeof (*st->chains));
-  if (st->chains == NULL)
-    abort ();
+  char *rules;
   va_start (ap, fmt);
-  st->chains[st->nchains].rules = xvasprintf_ (fmt, ap);
+  rules = xvasprintf_ (fmt, ap);
   va_end (ap);
-  st->chains[st->nchains].owner = xstrdup_ (st->owner);
-  st->chains[st->nchains++].name = name;
+  put_chain (st, name, rules);
+}
+
+/* Takes KEY. */
+static void
+put_elem (struct nft_service_state *st, int map, const char *verdict, char *key)
+{
+  struct nft_elem *e;
+  st->elems[map] = grow (st->elems[map], st->nelems[map], &st->elems_cap[map],
+                         sizeof (*e));
+  e = &st->elems[map][st->nelems[map]++];
+  e->key = key;
+  e->verdict = verdict ? xstrdup_ (verdict) : NULL;
+  e->owner = xstrdup_ (st->owner);
 }
 
 static void add_elem (struct nft_service_state *st, int map,
@@ -175,17 +209,11 @@ add_elem (struct nft_service_state *st, int map, const char *verdict,
           const char *fmt, ...)
 {
   va_list ap;
-  struct nft_elem *e;
-  st->elems[map]
-      = reallocarray (st->elems[map], st->nelems[map] + 1, sizeof (*e));
-  if (st->elems[map] == NULL)
-    abort ();
-  e = &st->elems[map][st->nelems[map]++];
+  char *key;
   va_start (ap, fmt);
-  e->key = xvasprintf_ (fmt, ap);
+  key = xvasprintf_ (fmt, ap);
   va_end (ap);
-  e->verdict = verdict ? xstrdup_ (verdict) : NULL;
-  e->owner = xstrdup_ (st->owner);
+  put_elem (st, map, verdict, key);
 }
 
 /* Is the same key already in the list?  Keys are unique in a map; the
@@ -395,14 +423,14 @@ nft_service_state_update (const struct nft_service_config *c,
 {
   struct nft_service_state *st = xcalloc_ (1, sizeof (*st));
   char **keys = NULL;
-  size_t nkeys = 0;
+  size_t nkeys = 0, keys_cap = 0;
 
   for (size_t i = 0; i < old->nchains; i++)
     if (!owner_in (old->chains[i].owner, ports, n))
       {
         st->owner = old->chains[i].owner;
-        add_chain (st, xstrdup_ (old->chains[i].name), "%s",
-                   old->chains[i].rules);
+        put_chain (st, xstrdup_ (old->chains[i].name),
+                   xstrdup_ (old->chains[i].rules));
       }
   for (int m = 0; m < E_COUNT; m++)
     for (size_t i = 0; i < old->nelems[m]; i++)
@@ -411,11 +439,9 @@ nft_service_state_update (const struct nft_service_config *c,
         if (owner_in (e->owner, ports, n))
           continue;
         st->owner = e->owner;
-        add_elem (st, m, e->verdict, "%s", e->key);
+        put_elem (st, m, e->verdict, xstrdup_ (e->key));
         /* the keys the kept Services hold (seen_key's formats) */
-        keys = reallocarray (keys, nkeys + 1, sizeof (*keys));
-        if (keys == NULL)
-          abort ();
+        keys = grow (keys, nkeys, &keys_cap, sizeof (*keys));
         keys[nkeys++] = xstrdup_ (e->key);
       }
   st->owner = NULL;
