@@ -73,6 +73,9 @@ struct prober
   struct worker *workers;
   int depth; /* > 0 while dispatching: freeing waits */
   unsigned rand_state;
+  /* how late the workers' periods were taken up (the loop's delay) */
+  uint64_t delay_bucket[N_BUCKETS], delay_count;
+  double delay_sum;
 };
 
 static char *
@@ -518,6 +521,18 @@ probe_done (void *ctx, enum probe_outcome outcome, const char *output,
     reschedule (p);
 }
 
+static void
+observe_delay (struct prober *p, int64_t late_ms)
+{
+  double secs = (double)late_ms / 1000.0;
+
+  for (size_t i = 0; i < N_BUCKETS; i++)
+    if (secs <= buckets[i])
+      p->delay_bucket[i]++;
+  p->delay_count++;
+  p->delay_sum += secs;
+}
+
 int64_t
 prober_tick (struct prober *p)
 {
@@ -531,6 +546,8 @@ prober_tick (struct prober *p)
         continue;
       if (now >= w->next_due || w->trigger)
         {
+          if (now >= w->next_due)
+            observe_delay (p, now - w->next_due);
           /* A tick that finds one already buffered is dropped (Go's
            * ticker); so is every tick after the first in a late turn. */
           if (w->inflight)
@@ -972,6 +989,26 @@ render_missed (const struct prober *p, FILE *f)
       }
 }
 
+/* berth's own: how late the loop took up the workers' periods, one
+ * observation per period (a stalled loop shows in the upper buckets). */
+static void
+render_delay (const struct prober *p, FILE *f)
+{
+  fputs ("# HELP berth_prober_tick_delay_seconds How late the prober took up "
+         "a probe worker's period (the agent loop's delay).\n"
+         "# TYPE berth_prober_tick_delay_seconds histogram\n",
+         f);
+  for (int i = 0; i < N_BUCKETS; i++)
+    fprintf (f, "berth_prober_tick_delay_seconds_bucket{le=\"%g\"} %llu\n",
+             buckets[i], (unsigned long long)p->delay_bucket[i]);
+  fprintf (f,
+           "berth_prober_tick_delay_seconds_bucket{le=\"+Inf\"} %llu\n"
+           "berth_prober_tick_delay_seconds_sum %.9g\n"
+           "berth_prober_tick_delay_seconds_count %llu\n",
+           (unsigned long long)p->delay_count, p->delay_sum,
+           (unsigned long long)p->delay_count);
+}
+
 void
 prober_metrics_render (const struct prober *p, char **buf, size_t *len)
 {
@@ -983,6 +1020,7 @@ prober_metrics_render (const struct prober *p, char **buf, size_t *len)
     abort ();
   render_totals (p, f);
   render_missed (p, f);
+  render_delay (p, f);
   fputs ("# HELP prober_probe_duration_seconds [ALPHA] Duration in seconds "
          "for a probe response.\n"
          "# TYPE prober_probe_duration_seconds histogram\n",

@@ -10,7 +10,8 @@
  * hold after a liveness or startup failure until a new instance, the
  * retries of an errored probe, the Unhealthy/ProbeWarning events with the
  * kubelet's messages, one result per instance, and the metrics
- * prober_probe_total and prober_probe_duration_seconds.
+ * prober_probe_total and prober_probe_duration_seconds (and berth's
+ * berth_prober_missed_periods_total and berth_prober_tick_delay_seconds).
  *
  * Does not kill, restart or set Ready: the caller (the pod worker) does,
  * from on_result and prober_ready/prober_started.  Every instance has an

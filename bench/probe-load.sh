@@ -96,7 +96,7 @@ if [ "$(ready)" -lt "$n" ]; then
 	exit 1
 fi
 
-metrics() { curl -s --unix-socket "$tmp/s" http://agent/metrics/probes | grep -E '^(prober_probe_total|berth_prober_missed_periods_total)\{'; }
+metrics() { curl -s --unix-socket "$tmp/s" http://agent/metrics/probes | grep -E '^(prober_probe_total|berth_prober_missed_periods_total)\{|^berth_prober_tick_delay_seconds'; }
 ticks() { awk '{print $14 + $15}' "/proc/$agent/stat"; }
 # Where the rest of the guest's CPU goes: /proc/stat's cpu line (ticks by
 # mode) and the cgroups' usage (the pods' with their forked children).
@@ -141,6 +141,8 @@ n, secs, w0, w1, ticks, hz, restarts = (int(sys.argv[1]), int(sys.argv[2]), floa
 def parse(text):
     runs, missed = {}, {}
     for l in text.splitlines():
+        if l.startswith("berth_prober_tick_delay_seconds"):
+            continue
         m = re.match(r'(\w+)\{(.*)\} (\d+)$', l)
         if not m:
             continue
@@ -176,6 +178,19 @@ print("%d probe workers over %.1f s: %d probes (%.1f/s), per worker min %d, medi
 cpu = ticks / hz
 print("agent CPU in the window: %.2f s (%.1f%% of a core), %.2f ms per probe, %.0f ms per 1000 probes"
       % (cpu, 100 * cpu / window, 1000 * cpu / max(total, 1), 1e6 * cpu / max(total, 1)))
+def delays(text):
+    d = {}
+    for l in text.splitlines():
+        m = re.match(r'berth_prober_tick_delay_seconds_(bucket\{le="([^"]*)"\}|sum|count) (\S+)$', l)
+        if m:
+            d[m.group(2) or m.group(1)] = float(m.group(3))
+    return d
+da, db = delays("""$m0"""), delays("""$m1""")
+dd = {k: db[k] - da.get(k, 0) for k in db}
+if dd.get("count"):
+    c = dd["count"]
+    print("periods taken up late (berth_prober_tick_delay_seconds): %d periods, mean %.1f ms; over 25 ms %d, 100 ms %d, 500 ms %d, 1 s %d"
+          % (c, 1000 * dd["sum"] / c, c - dd["0.025"], c - dd["0.1"], c - dd["0.5"], c - dd["1"]))
 def gparse(text):
     cpu, cg = [], {}
     for l in text.splitlines():

@@ -493,6 +493,42 @@ START_TEST (test_missed_periods)
 }
 END_TEST
 
+/* berth_prober_tick_delay_seconds: how late each period was taken up. */
+START_TEST (test_tick_delay)
+{
+  struct prober *p = new_prober ();
+  struct probe l = probe_spec (0, 1, 1, 3);
+  struct container c = { .name = "c" };
+  char *m = NULL;
+  size_t len = 0;
+
+  c.liveness_probe = &l;
+  add (p, &c); /* probes at once: on time */
+  complete (&l, PROBE_OUT_SUCCESS, "", NULL);
+  at (p, 1010); /* 10 ms late */
+  complete (&l, PROBE_OUT_SUCCESS, "", NULL);
+  at (p, 2300); /* 300 ms late */
+  complete (&l, PROBE_OUT_SUCCESS, "", NULL);
+  at (p, 2500); /* nothing due */
+  ck_assert_int_eq (F.n_calls, 3);
+  prober_metrics_render (p, &m, &len);
+  ck_assert_ptr_nonnull (
+      strstr (m, "berth_prober_tick_delay_seconds_bucket{le=\"0.005\"} 1\n"));
+  ck_assert_ptr_nonnull (
+      strstr (m, "berth_prober_tick_delay_seconds_bucket{le=\"0.025\"} 2\n"));
+  ck_assert_ptr_nonnull (
+      strstr (m, "berth_prober_tick_delay_seconds_bucket{le=\"0.25\"} 2\n"));
+  ck_assert_ptr_nonnull (
+      strstr (m, "berth_prober_tick_delay_seconds_bucket{le=\"0.5\"} 3\n"));
+  ck_assert_ptr_nonnull (
+      strstr (m, "berth_prober_tick_delay_seconds_sum 0.31\n"));
+  ck_assert_ptr_nonnull (
+      strstr (m, "berth_prober_tick_delay_seconds_count 3\n"));
+  free (m);
+  prober_free (p);
+}
+END_TEST
+
 /* Pod deletion: liveness and startup turn Success and stop. */
 START_TEST (test_terminating)
 {
@@ -703,6 +739,7 @@ main (void)
   tcase_add_test (tc, test_errors_and_warnings);
   tcase_add_test (tc, test_metrics);
   tcase_add_test (tc, test_missed_periods);
+  tcase_add_test (tc, test_tick_delay);
   tcase_add_test (tc, test_terminating);
   tcase_add_test (tc, test_status_record);
   tcase_add_test (tc, test_grpc_framing);
