@@ -391,8 +391,11 @@ start_probe (struct worker *w)
 static bool
 instance_started (const struct worker *w)
 {
-  const struct worker *s
-      = find_worker (w->p, w->pod_uid, w->container, PROBE_STARTUP);
+  const struct worker *s;
+
+  if (w->ctr->startup_probe == NULL)
+    return true; /* no startup worker has this instance: no search */
+  s = find_worker (w->p, w->pod_uid, w->container, PROBE_STARTUP);
   if (s == NULL || s->instance != w->instance)
     return true;
   return s->result_set && s->result == PROBE_RESULT_SUCCESS;
@@ -476,6 +479,7 @@ probe_done (void *ctx, enum probe_outcome outcome, const char *output,
   struct prober *p = w->p;
   enum probe_result r;
   int64_t threshold;
+  bool retick = false;
 
   w->inflight = NULL;
   if (error != NULL && w->attempt < MAX_PROBE_RETRIES)
@@ -515,9 +519,14 @@ probe_done (void *ctx, enum probe_outcome outcome, const char *output,
       w->tick_pending = false;
       w->trigger = true; /* the buffered tick runs at once */
     }
+  retick = w->trigger && !w->dead; /* or a manual trigger that waited */
   p->depth--;
   reap (p);
-  if (p->depth == 0) /* not inside prober_tick: it re-arms itself */
+  /* Not inside prober_tick (it re-arms itself), and only for a buffered
+   * tick or trigger: a probe ending moves no worker's due time, the timer is
+   * set for the earliest already (what the callbacks change, they reschedule).
+   */
+  if (p->depth == 0 && retick)
     reschedule (p);
 }
 

@@ -493,6 +493,30 @@ START_TEST (test_missed_periods)
 }
 END_TEST
 
+/* A readiness probe triggered (UpdatePodStatus) while one runs: the
+ * trigger waits in manualTriggerCh and runs as soon as that probe ends,
+ * with no tick in between; a probe ending with nothing buffered starts
+ * nothing. */
+START_TEST (test_trigger_while_running)
+{
+  struct prober *p = new_prober ();
+  struct probe r = probe_spec (0, 10, 1, 3);
+  struct container c = { .name = "c" };
+
+  c.readiness_probe = &r;
+  add (p, &c);
+  ck_assert_int_eq (F.n_calls, 1);
+  prober_update_pod_status (p, "uid-1");
+  ck_assert_int_eq (F.n_calls, 1);
+  complete (&r, PROBE_OUT_FAILURE, "no", NULL);
+  ck_assert_int_eq (F.n_calls, 2);
+  complete (&r, PROBE_OUT_FAILURE, "no", NULL);
+  ck_assert_int_eq (F.n_calls, 2);
+  ck_assert_int_eq (open_calls (&r), 0);
+  prober_free (p);
+}
+END_TEST
+
 /* berth_prober_tick_delay_seconds: how late each period was taken up. */
 START_TEST (test_tick_delay)
 {
@@ -740,6 +764,7 @@ main (void)
   tcase_add_test (tc, test_metrics);
   tcase_add_test (tc, test_missed_periods);
   tcase_add_test (tc, test_tick_delay);
+  tcase_add_test (tc, test_trigger_while_running);
   tcase_add_test (tc, test_terminating);
   tcase_add_test (tc, test_status_record);
   tcase_add_test (tc, test_grpc_framing);
