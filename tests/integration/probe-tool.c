@@ -171,10 +171,22 @@ sum_metric (const char *text, const char *result, long *sum, long *min)
     }
 }
 
+/* The value of the series that starts a line of TEXT with KEY (0: none). */
+static long
+metric_value (const char *text, const char *key)
+{
+  const char *l;
+
+  for (l = text; l && *l; l = strchr (l, '\n') ? strchr (l, '\n') + 1 : NULL)
+    if (strncmp (l, key, strlen (key)) == 0)
+      return atol (l + strlen (key));
+  return 0;
+}
+
 /* A prober with WORKERS containers (ctr-0...) for SECONDS; prints every
  * result and event, or with --quiet the probe counts from the metrics:
  * successful (and the smallest per worker), failed, missed (periods without a
- * probe). */
+ * probe), late_1s (periods taken up more than 1 s late). */
 static int
 watch (struct tool *t, struct probe *pr, struct container *c,
        struct probe_target *tg, const char *kind, int seconds, int workers)
@@ -218,6 +230,11 @@ watch (struct tool *t, struct probe *pr, struct container *c,
   printf ("failed=%ld\n", sum);
   sum_metric (metrics, NULL, &sum, &min);
   printf ("missed=%ld\n", sum);
+  printf (
+      "late_1s=%ld\n",
+      metric_value (metrics, "berth_prober_tick_delay_seconds_count ")
+          - metric_value (metrics,
+                          "berth_prober_tick_delay_seconds_bucket{le=\"1\"} "));
   printf ("cpu_self_ms=%.0f\n", cpu_ms (RUSAGE_SELF));
   free (metrics);
   prober_free (p);

@@ -117,16 +117,17 @@ test_probe_exec_timeout() {
 	need_probe
 	local out ms
 	pctr c -- sleep 1000
-	out=$(probe --timeout 1 exec sh -c 'sleep 30 & sleep 31')
+	# 47 and 48: no other test runs these (pgrep below sees every test's)
+	out=$(probe --timeout 1 exec sh -c 'sleep 47 & sleep 48')
 	assert_eq failure "$(field "$out" outcome)" "a timeout is a failure: $out"
-	assert_eq 'command "sh -c sleep 30 & sleep 31" timed out' "$(field "$out" output)"
+	assert_eq 'command "sh -c sleep 47 & sleep 48" timed out' "$(field "$out" output)"
 	ms=$(field "$out" ms)
 	# the 1 s run from the helper's start; forks are slow under TCG
-	assert_gt 8000 "$ms" "killed at the 1 s timeout, long before 30 s (ms=$ms)"
+	assert_gt 8000 "$ms" "killed at the 1 s timeout, long before 47 s (ms=$ms)"
 	sleep 0.5
 	need_cmd pgrep
 	local left rc=0
-	left=$(pgrep -f '^sleep 3[01]$') || rc=$?
+	left=$(pgrep -f '^sleep 4[78]$') || rc=$?
 	assert_eq 1 "$rc" "pgrep finds no sleep left: the command and its child are killed ($left)"
 }
 
@@ -472,6 +473,7 @@ test_probe_worker_load() {
 	out=$(probe --watch 25 --period 1 --workers 100 --quiet --kind readiness tcp 9100)
 	assert_eq 0 "$(field "$out" failed)" "no failures: $out"
 	assert_eq 0 "$(field "$out" missed)" "no missed periods: $out"
+	assert_eq 0 "$(field "$out" late_1s)" "no period taken up a second late: $out"
 	assert_gt "$(field "$out" min_successful)" 22 "every worker probed every second: $out"
 	echo "100 workers x 25 s: $(field "$out" successful) probes, CPU $(field "$out" cpu_self_ms) ms" >&2
 }
