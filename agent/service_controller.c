@@ -582,8 +582,8 @@ program (struct service_controller *c, const struct routes *rt,
         say (c,
              "table ip %s: %zu service ports, %zu endpoints, committed "
              "%.2f ms after the store change (%s transaction %.2f ms)",
-             c->table, rt->n, neps, c->stats.last_ms,
-             tx_kind (&res), c->stats.last_tx_ms);
+             c->table, rt->n, neps, c->stats.last_ms, tx_kind (&res),
+             c->stats.last_tx_ms);
     }
   return 0;
 }
@@ -656,8 +656,7 @@ reroute_pod (struct service_controller *c, struct store *s,
                "readiness change (%s transaction %.2f ms)",
                c->table, object_namespace (pod->obj) ?: "default",
                object_name (pod->obj), ready ? "ready" : "not ready",
-               c->stats.last_ms, tx_kind (&res),
-               c->stats.last_tx_ms);
+               c->stats.last_ms, tx_kind (&res), c->stats.last_tx_ms);
         }
     }
   routes_free (&rt);
