@@ -570,11 +570,6 @@ put_elem (struct nft_batch *b, const struct nft_op *op)
 static void
 put_chain (struct nft_batch *b, const struct nft_op *op)
 {
-  static const uint16_t types[] = {
-    [NFT_OP_ADD_CHAIN] = NFT_MSG_NEWCHAIN,
-    [NFT_OP_FLUSH_CHAIN] = NFT_MSG_DELRULE,
-    [NFT_OP_DELETE_CHAIN] = NFT_MSG_DELCHAIN,
-  };
   struct nlmsghdr *nlh;
 
   if (op->kind == NFT_OP_FLUSH_CHAIN)
@@ -595,8 +590,9 @@ put_chain (struct nft_batch *b, const struct nft_op *op)
         abort ();
       nftnl_chain_set_str (c, NFTNL_CHAIN_TABLE, b->table);
       nftnl_chain_set_str (c, NFTNL_CHAIN_NAME, op->chain);
-      nlh = msg (b, types[op->kind],
-                 op->kind == NFT_OP_ADD_CHAIN ? NLM_F_CREATE : 0, 512);
+      nlh = msg (
+          b, op->kind == NFT_OP_ADD_CHAIN ? NFT_MSG_NEWCHAIN : NFT_MSG_DELCHAIN,
+          op->kind == NFT_OP_ADD_CHAIN ? NLM_F_CREATE : 0, 512);
       nftnl_chain_nlmsg_build_payload (nlh, c);
       nftnl_chain_free (c);
     }
@@ -669,13 +665,17 @@ read_acks (struct nft_batch *b, uint32_t first, uint32_t last,
     }
 }
 
-static const char *
-op_name (enum nft_op_kind k)
+const char *
+nft_op_verb (enum nft_op_kind k)
 {
-  static const char *const names[]
-      = { "add chain", "flush chain", "delete chain",
-          "add rule",  "add element", "delete element" };
-  return (size_t)k < sizeof (names) / sizeof (names[0]) ? names[k] : "?";
+  static const char *const verbs[]
+      = { [NFT_OP_ADD_CHAIN] = "add chain",
+          [NFT_OP_FLUSH_CHAIN] = "flush chain",
+          [NFT_OP_DELETE_CHAIN] = "delete chain",
+          [NFT_OP_ADD_RULE] = "add rule",
+          [NFT_OP_ADD_ELEM] = "add element",
+          [NFT_OP_DELETE_ELEM] = "delete element" };
+  return (size_t)k < sizeof (verbs) / sizeof (verbs[0]) ? verbs[k] : "?";
 }
 
 /* Which op the message SEQ was (ops may take several messages). */
@@ -700,12 +700,12 @@ op_error (berth_error_t *err, int status, const char *what,
   int rl = op->rule ? (int)op->rule_len : 0;
   if (op->kind == NFT_OP_ADD_ELEM || op->kind == NFT_OP_DELETE_ELEM)
     return berth_error_make (err, status, "nftables batch: %s%s %s %s%s%s",
-                             what, op_name (op->kind), op->set, op->key,
+                             what, nft_op_verb (op->kind), op->set, op->key,
                              cause ? ": " : "", cause ? cause : "");
   return berth_error_make (err, status, "nftables batch: %s%s %s%s%.*s%s%s",
-                           what, op_name (op->kind), op->chain, rl ? " " : "",
-                           rl, op->rule ? op->rule : "", cause ? ": " : "",
-                           cause ? cause : "");
+                           what, nft_op_verb (op->kind), op->chain,
+                           rl ? " " : "", rl, op->rule ? op->rule : "",
+                           cause ? ": " : "", cause ? cause : "");
 }
 
 int

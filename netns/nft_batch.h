@@ -54,6 +54,9 @@ struct nft_op
   const char *verdict; /* ADD_ELEM in a map; NULL in a set */
 };
 
+/* "add chain", "flush chain", ... "delete element": the op's nft(8) verb. */
+const char *nft_op_verb (enum nft_op_kind k);
+
 /* A netlink socket for the table's batches. */
 struct nft_batch;
 

@@ -791,13 +791,6 @@ same_elem_cmd (const struct nft_op *x, const struct nft_op *y)
 char *
 nft_service_ops_text (const char *table, const struct nft_op *ops, size_t n)
 {
-  static const char *const verbs[]
-      = { [NFT_OP_ADD_CHAIN] = "add chain",
-          [NFT_OP_FLUSH_CHAIN] = "flush chain",
-          [NFT_OP_DELETE_CHAIN] = "delete chain",
-          [NFT_OP_ADD_RULE] = "add rule",
-          [NFT_OP_ADD_ELEM] = "add element",
-          [NFT_OP_DELETE_ELEM] = "delete element" };
   char *text = NULL;
   size_t len = 0;
   FILE *f = open_memstream (&text, &len);
@@ -809,14 +802,14 @@ nft_service_ops_text (const char *table, const struct nft_op *ops, size_t n)
       const struct nft_op *o = &ops[i];
       if (o->kind != NFT_OP_ADD_ELEM && o->kind != NFT_OP_DELETE_ELEM)
         {
-          fprintf (f, "%s ip %s %s", verbs[o->kind], table, o->chain);
+          fprintf (f, "%s ip %s %s", nft_op_verb (o->kind), table, o->chain);
           if (o->kind == NFT_OP_ADD_RULE)
             fprintf (f, " %.*s", (int)o->rule_len, o->rule);
           fputc ('\n', f);
           continue;
         }
       /* consecutive elements of one set: one command */
-      fprintf (f, "%s ip %s %s { ", verbs[o->kind], table, o->set);
+      fprintf (f, "%s ip %s %s { ", nft_op_verb (o->kind), table, o->set);
       size_t j = i;
       for (; j < n && same_elem_cmd (&ops[j], o); j++)
         fprintf (f, "%s%s%s%s", j > i ? ", " : "", ops[j].key,
